@@ -1,0 +1,98 @@
+# cdaemon — build, install, test. See README.md.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build/obj
+BIN ?= bin
+SAN ?=
+CC ?= gcc
+
+PKGS_DAEMON := libmicrohttpd json-c sqlite3 libuv libarchive libcrypto libsystemd
+PKGS_CLIENT := libcurl json-c libcrypto
+PKGS_MON := json-c libcrypto libseccomp
+PKGS_TEST := cmocka
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -I. -Ilib $(SAN)
+LDFLAGS += $(SAN)
+
+pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
+pc_libs = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+MAINS := daemon/main.c client/main.c monitor/main.c
+LIB_SRCS := $(wildcard lib/*.c)
+DAEMON_SRCS := $(filter-out $(MAINS),$(wildcard daemon/*.c api/*.c store/*.c images/*.c network/*.c))
+CLIENT_SRCS := $(filter-out $(MAINS),$(wildcard client/*.c))
+MON_SRCS := $(filter-out $(MAINS),$(wildcard monitor/*.c runtime/*.c))
+ALL_PKGS := $(sort $(PKGS_DAEMON) $(PKGS_CLIENT) $(PKGS_MON))
+ALL_CFLAGS := $(CFLAGS) $(call pc_cflags,$(ALL_PKGS) $(PKGS_TEST))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+BINS := $(BIN)/cdaemon $(BIN)/cdctl $(BIN)/cdmon
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps install uninstall test unit integration asan image bench clean
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libcore.a: $(call obj,$(LIB_SRCS) $(DAEMON_SRCS) $(CLIENT_SRCS) $(MON_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/cdaemon: $(call obj,daemon/main.c $(DAEMON_SRCS) $(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON)) -lpthread
+
+$(BIN)/cdctl: $(call obj,client/main.c $(CLIENT_SRCS) $(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLIENT))
+
+$(BIN)/cdmon: $(call obj,monitor/main.c $(MON_SRCS) $(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_MON))
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(call pc_libs,$(ALL_PKGS) $(PKGS_TEST)) -lpthread
+
+deps:
+	tests/deps.sh
+
+image: build/images/busybox.tar
+
+build/images/busybox.tar: tests/fixtures/mkbusybox.sh
+	tests/fixtures/mkbusybox.sh build/images
+
+unit: $(UNIT_BINS)
+integration: $(BINS) image
+
+test: $(BINS) $(UNIT_BINS) image
+	BIN_DIR=$(abspath $(BIN)) UNIT_DIR=$(abspath $(BUILD)/tests) tests/run.sh
+
+asan:
+	$(MAKE) BUILD=build/asan/obj BIN=build/asan/bin \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+bench: $(BINS) image
+	bench/run.sh $(BENCH_ARGS)
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' systemd-units/cdaemon.service \
+	  > $(DESTDIR)$(PREFIX)/lib/systemd/system/cdaemon.service
+	install -m 0644 systemd-units/cdaemon.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,cdaemon cdctl cdmon)
+	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/cdaemon.service $(DESTDIR)$(PREFIX)/lib/systemd/system/cdaemon.socket
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

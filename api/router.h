@@ -1,0 +1,16 @@
+#ifndef CD_API_ROUTER_H
+#define CD_API_ROUTER_H
+
+#include "api/http.h"
+
+/* Route tables, one per resource file, each ending with { NULL }. */
+extern const struct api_route api_system_routes[];
+
+/* Strips an optional /v1.NN prefix. Returns 0 with *minor set, or -EINVAL with
+ * a Docker-shaped message in err (too new / too old / malformed). */
+int api_parse_version (const char *url, const char **rest, int *minor, struct cd_err *err);
+/* Finds the route for method+path; fills req->params. NULL when none. */
+const struct api_route *api_route_match (struct api_req *req, const char *method,
+                                         const char *path, bool *path_known);
+
+#endif

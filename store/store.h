@@ -1,0 +1,64 @@
+/* The SQLite metadata store. All SQL of the project lives in store/. */
+#ifndef CD_STORE_H
+#define CD_STORE_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "err.h"
+
+struct cd_store
+{
+  sqlite3 *db;
+  char *path;
+};
+
+/* Opens (creating) <root>/cdaemon.db in WAL mode, checks integrity, migrates. */
+int store_open (const char *root, struct cd_store **out, struct cd_err *err);
+void store_close (struct cd_store *s);
+/* Schema version after migrations (PRAGMA user_version). */
+int store_schema_version (struct cd_store *s);
+
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int store_begin (struct cd_store *s, struct cd_err *err);
+int store_commit (struct cd_store *s, struct cd_err *err);
+void store_rollback (struct cd_store *s);
+
+/* Counts for /info. */
+struct store_counts
+{
+  int containers, running, paused, stopped, images;
+};
+int store_counts (struct cd_store *s, struct store_counts *out, struct cd_err *err);
+
+/* Key/value settings (e.g. the daemon's persistent ID). *out malloc'd or NULL when absent. */
+int store_setting_get (struct cd_store *s, const char *key, char **out, struct cd_err *err);
+int store_setting_set (struct cd_store *s, const char *key, const char *value, struct cd_err *err);
+
+/* Events. */
+struct store_event
+{
+  int64_t seq;
+  int64_t time_nano;
+  const char *type, *action, *actor_id, *attributes_json, *scope;
+};
+int store_event_add (struct cd_store *s, const struct store_event *ev, int64_t keep,
+                     struct cd_err *err);
+typedef int (*store_event_fn) (const struct store_event *ev, void *ctx);
+/* Calls fn for events with since <= time_nano <= until (until < 0: no bound), oldest first. */
+int store_event_each (struct cd_store *s, int64_t since_nano, int64_t until_nano,
+                      store_event_fn fn, void *ctx, struct cd_err *err);
+
+/* Internal: prepares or reports. */
+int store_prepare (struct cd_store *s, const char *sql, sqlite3_stmt **st, struct cd_err *err);
+int store_exec (struct cd_store *s, const char *sql, struct cd_err *err);
+
+static inline void
+store_finalizep (sqlite3_stmt **st)
+{
+  if (*st)
+    sqlite3_finalize (*st);
+}
+#define cleanup_stmt __attribute__ ((cleanup (store_finalizep)))
+
+#endif
