@@ -13,9 +13,11 @@
 struct api_req;
 
 /* Streaming body sink (routes with .stream_body): called for each chunk on the
- * loop thread; return 0, or a negative errno to fail the request. Called with
- * len == 0 once at the end of the body. */
-typedef int (*api_body_fn) (struct api_req *req, const char *data, size_t len);
+ * loop thread. Returns the bytes consumed; consuming less than len requires
+ * the sink to have suspended the connection (back-pressure): MHD offers the
+ * rest again after the resume. A negative errno fails the request. Called
+ * with len == 0 once at the end of the body. */
+typedef ssize_t (*api_body_fn) (struct api_req *req, const char *data, size_t len);
 /* Called when the request is finished (client gone or answer sent). */
 typedef void (*api_done_fn) (struct api_req *req);
 

@@ -150,8 +150,12 @@ req_upload (struct api_req *req, const char *data, size_t *size)
     return MHD_YES; /* answered already: discard the rest */
   if (req->on_body)
     {
-      int r = req->on_body (req, data, n);
-      return r < 0 && !req->status && !req->response ? MHD_NO : MHD_YES;
+      ssize_t used = req->on_body (req, data, n);
+      if (used < 0)
+        return !req->status && !req->response ? MHD_NO : MHD_YES;
+      if ((size_t) used < n)
+        *size = n - (size_t) used; /* offered again after the sink resumes us */
+      return MHD_YES;
     }
   return body_append (req, data, n) < 0 ? MHD_NO : MHD_YES;
 }
@@ -201,6 +205,12 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
       req->on_body = NULL; /* end of body, once */
       if (fn (req, NULL, 0) < 0 && !req->status && !req->response && !req->suspended)
         return MHD_NO;
+      if (req->response && !req->suspended)
+        {
+          struct MHD_Response *resp = req->response;
+          req->response = NULL;
+          return (enum MHD_Result) api_reply (req, req->status, resp);
+        }
     }
   return MHD_YES;
 }
