@@ -5,6 +5,7 @@
 
 static const struct api_route *const tables[] = {
   api_system_routes,
+  api_image_routes,
 };
 
 int

@@ -13,6 +13,7 @@
 
 struct api_server;
 struct ev_bus;
+struct img_store;
 
 #define CD_VERSION "0.1.0"
 #define CD_API_VERSION "1.41"
@@ -25,6 +26,7 @@ struct cd_daemon
   struct cd_store *store;
   struct api_server *api;
   struct ev_bus *events;
+  struct img_store *images;
   int lock_fd;
   char id[65];           /* persistent engine ID shown in /info */
   int64_t started_nano;

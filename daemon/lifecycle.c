@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "daemon/events.h"
 #include "fsutil.h"
+#include "images/images.h"
 #include "log.h"
 
 int64_t
@@ -122,10 +123,19 @@ init_dirs_and_store (struct cd_daemon *d, struct cd_err *err)
     return cd_err_wrap (err, "cannot create root %s", d->cfg.root);
   if ((r = take_lock (d, err)) < 0)
     return r;
+  /* What an interrupted run left in tmp/ is moved aside now and deleted in
+   * the background after READY, so new requests get an empty tmp/ at once. */
   cleanup_free char *tmp = cd_path_join (d->cfg.root, "tmp");
+  cleanup_free char *old = cd_path_join (d->cfg.root, "tmp-old");
+  struct cd_err ignore;
+  if (access (old, F_OK) != 0)
+    rename (tmp, old);
+  else
+    cd_rm_rf (tmp, &ignore);
   if ((r = cd_mkdir_p (tmp, 0700, err)) < 0 || (r = cd_mkdir_p (d->cfg.exec_root, 0700, err)) < 0)
     return r;
-  if ((r = store_open (d->cfg.root, &d->store, err)) < 0)
+  if ((r = store_open (d->cfg.root, &d->store, err)) < 0
+      || (r = img_store_open (d->cfg.root, d->store, &d->images, err)) < 0)
     return r;
   return load_engine_id (d, err);
 }
@@ -166,16 +176,19 @@ after_gc (uv_work_t *w, int status)
   log_debug ("background clean-up finished");
 }
 
-/* Runs on the thread pool after READY=1: clears temporary files that an
- * interrupted upload or unpack left in <root>/tmp. */
+/* Runs on the thread pool after READY=1: removes the temporary files that an
+ * interrupted upload or unpack left (moved to <root>/tmp-old at start) and
+ * layers that no image uses. */
 static void
 gc_work (uv_work_t *w)
 {
   struct cd_daemon *d = w->data;
-  cleanup_free char *tmp = cd_path_join (d->cfg.root, "tmp");
+  cleanup_free char *old = cd_path_join (d->cfg.root, "tmp-old");
   struct cd_err err = { 0 };
-  if (cd_rm_rf (tmp, &err) < 0 || cd_mkdir_p (tmp, 0700, &err) < 0)
-    log_warn ("clean-up of %s: %s", tmp, err.msg);
+  if (cd_rm_rf (old, &err) < 0)
+    log_warn ("clean-up of %s: %s", old, err.msg);
+  if (img_gc (d->images, &err) < 0)
+    log_warn ("image clean-up: %s", err.msg);
 }
 
 int
@@ -201,6 +214,8 @@ cd_daemon_fini (struct cd_daemon *d)
 {
   ev_bus_free (d->events);
   d->events = NULL;
+  img_store_free (d->images);
+  d->images = NULL;
   store_close (d->store);
   d->store = NULL;
   if (d->lock_fd >= 0)
