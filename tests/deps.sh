@@ -8,7 +8,7 @@ PKGS=(
   libcurl4-openssl-dev libarchive-dev libssl-dev libseccomp-dev
   libnl-route-3-dev libsystemd-dev libcmocka-dev
   bats busybox-static systemd iproute2 iptables
-  xz-utils zstd gzip tar procps util-linux
+  xz-utils zstd gzip tar procps util-linux attr
 )
 missing=()
 for p in "${PKGS[@]}"; do
