@@ -297,6 +297,9 @@ api_server_start (struct cd_daemon *d, struct api_server **out, struct cd_err *e
                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
                                MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 0,
                                MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 4096,
+                               /* Larger pools let uploads (image loads) arrive in
+                                * big chunks; untouched pages cost no memory. */
+                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (512 * 1024),
                                MHD_OPTION_END);
   if (srv->mhd == NULL)
     {

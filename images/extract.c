@@ -49,6 +49,7 @@ struct layer_stream
   struct archive *outer; /* filters + raw format: yields the uncompressed tar */
   struct archive *tar;   /* tar formats, reading from outer */
   bool raw_eof;
+  bool uncompressed;    /* no filter: the raw digest is the diff_id, hash once */
   int read_errno;       /* set when the caller's read function failed */
   char outer_msg[256];  /* set when decompression failed */
   uint64_t tar_size;
@@ -71,7 +72,8 @@ raw_read_cb (struct archive *a, void *data, const void **buf)
       return -1;
     }
   s->raw_eof = n == 0;
-  cd_sha256_update (s->raw_hash, *buf, (size_t) n);
+  if (!s->uncompressed)
+    cd_sha256_update (s->raw_hash, *buf, (size_t) n);
   return n;
 }
 
@@ -142,6 +144,9 @@ stream_open (struct layer_stream *s, struct cd_err *err)
   if (archive_filter_count (s->outer) > 2)
     return cd_err_set (err, EINVAL, "invalid layer: compressed more than once (%s inside %s)",
                        archive_filter_name (s->outer, 0), archive_filter_name (s->outer, 1));
+  /* Only the "none" filter: the bytes read are the tar itself. What was
+   * hashed so far is dropped; the diff_id stands for both digests. */
+  s->uncompressed = archive_filter_count (s->outer) == 1;
   archive_read_support_format_tar (s->tar);
   if (archive_read_open (s->tar, s, NULL, tar_read_cb, NULL) != ARCHIVE_OK)
     return stream_fail (s, s->tar, NULL, err);
@@ -769,8 +774,13 @@ run (struct extractor *x, struct layer_stream *s, const char *want, struct img_e
   if (want && strcmp (want, diff_id) != 0)
     return cd_err_set (err, EINVAL, "layer digest mismatch: expected %s, got %s", want, diff_id);
   memcpy (res->diff_id, diff_id, sizeof diff_id);
-  cd_sha256_final (s->raw_hash, res->compressed_digest);
-  s->raw_hash = NULL;
+  if (s->uncompressed)
+    memcpy (res->compressed_digest, diff_id, sizeof diff_id);
+  else
+    {
+      cd_sha256_final (s->raw_hash, res->compressed_digest);
+      s->raw_hash = NULL;
+    }
   res->size = x->size;
   res->tar_size = s->tar_size;
   return 0;

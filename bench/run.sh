@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# make bench: cdaemon against the floor (tar -x) and docker (when a dockerd is
+# reachable) on the same work. Writes bench/results/results.{json,md}.
+# --quick: fewer, smaller runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
+RUNS=$([ $QUICK = 1 ] && echo 3 || echo 5)
+SIZE_MB=$([ $QUICK = 1 ] && echo 100 || echo 300)
+W=$(mktemp -d /var/tmp/cdbench.XXXXXX)
+DPID=
+cleanup() {
+  [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+  grep " $W" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+SOCK=$W/cd.sock
+bin/cdaemon -H "unix://$SOCK" --root "$W/root" --exec-root "$W/run" --log-level warn >"$W/daemon.log" 2>&1 &
+DPID=$!
+for _ in $(seq 100); do curl -sf --unix-socket "$SOCK" http://d/_ping >/dev/null && break; sleep 0.05; done
+api() { curl -s --unix-socket "$SOCK" "$@"; }
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+minmax() { sort -g | awk 'NR==1{mi=$1} {ma=$1} END {print mi, ma}'; }
+ROWS=()
+row() { # row METRIC UNIT VALUES... (one per run) -- COMPARISON_MEDIAN LABEL
+  local metric=$1 unit=$2; shift 2
+  local vals=() cmp=missing label=
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do vals+=("$1"); shift; done
+  [ "${1:-}" = -- ] && { cmp=$2; label=$3; }
+  local med mm
+  med=$(printf '%s\n' "${vals[@]}" | median)
+  mm=$(printf '%s\n' "${vals[@]}" | minmax)
+  ROWS+=("$metric|$unit|$med|${mm% *}|${mm#* }|$cmp|$label")
+}
+
+echo "bench: building a ${SIZE_MB} MB 3-layer image"
+python3 bench/mkbig.py "$W/big.tar" "$SIZE_MB" 3
+BYTES=$(stat -c %s "$W/big.tar")
+MB=$(python3 -c "print($BYTES/1e6)")
+
+# floor: tar -x of the same layers (the disk and CPU floor of unpacking)
+mkdir -p "$W/layers"; tar -xf "$W/big.tar" -C "$W/layers"
+floor=()
+for i in $(seq "$RUNS"); do
+  rm -rf "$W/x"; mkdir "$W/x"; sync
+  t0=$(now)
+  for l in "$W"/layers/l*/layer.tar; do tar -xf "$l" -C "$W/x"; done
+  sync; t1=$(now)
+  floor+=("$(python3 -c "print(round($MB/($t1-$t0),1))")")
+done
+rm -rf "$W/x" "$W/layers"
+FLOOR=$(printf '%s\n' "${floor[@]}" | median)
+
+load=()
+for i in $(seq "$RUNS"); do
+  api -X DELETE "http://d/images/bench/big:latest" >/dev/null
+  sync
+  t0=$(now)
+  code=$(api -o /dev/null -w '%{http_code}' -X POST -T "$W/big.tar" -H 'Content-Type: application/x-tar' 'http://d/images/load?quiet=1')
+  sync; t1=$(now)
+  [ "$code" = 200 ] || { echo "load failed: $code"; tail "$W/daemon.log"; exit 1; }
+  load+=("$(python3 -c "print(round($MB/($t1-$t0),1))")")
+done
+
+DOCKER_MED=missing
+if [ -S /var/run/docker.sock ] || [ -n "${DOCKER_HOST:-}" ]; then
+  if docker info >/dev/null 2>&1; then
+    dl=()
+    for i in $(seq "$RUNS"); do
+      docker rmi -f bench/big:latest >/dev/null 2>&1 || true
+      t0=$(now); docker load -q -i "$W/big.tar" >/dev/null; t1=$(now)
+      dl+=("$(python3 -c "print(round($MB/($t1-$t0),1))")")
+    done
+    docker rmi -f bench/big:latest >/dev/null 2>&1 || true
+    DOCKER_MED=$(printf '%s\n' "${dl[@]}" | median)
+  fi
+fi
+row "image load (${SIZE_MB} MB, 3 layers)" MB/s "${load[@]}" -- "$DOCKER_MED" "docker load"
+row "unpack floor: tar -x of the same layers" MB/s "${floor[@]}"
+LOAD_MED=$(printf '%s\n' "${load[@]}" | median)
+
+mkdir -p bench/results
+{
+  echo "| metric | unit | cdaemon median | min | max | comparison | comparison median | ratio |"
+  echo "|---|---|---|---|---|---|---|---|"
+  for r in "${ROWS[@]}"; do
+    IFS='|' read -r m u med mi ma cmp label <<<"$r"
+    ratio=-
+    [ "$cmp" != missing ] && ratio=$(python3 -c "print(round($med/$cmp,2))")
+    echo "| $m | $u | $med | $mi | $ma | ${label:-—} | $cmp | $ratio |"
+  done
+  echo
+  echo "Load vs floor: $(python3 -c "print(round($FLOOR/$LOAD_MED,2))")x slower than tar -x (target: within 1.5x)."
+} >bench/results/results.md
+python3 - "${ROWS[@]}" >bench/results/results.json <<'PY'
+import json, sys
+rows = []
+for r in sys.argv[1:]:
+    m, u, med, mi, ma, cmp, label = r.split("|")
+    rows.append({"metric": m, "unit": u, "median": float(med), "min": float(mi), "max": float(ma),
+                 "comparison": label or None,
+                 "comparison_median": None if cmp == "missing" else float(cmp),
+                 "comparison_missing": cmp == "missing"})
+print(json.dumps(rows, indent=2))
+PY
+cat bench/results/results.md
