@@ -1,0 +1,10 @@
+/* The command table: the one place a command is registered. Keep it in the
+ * order `cdctl --help` should list the commands (alphabetical). */
+#include "client/commands.h"
+
+const struct cli_cmd *const cli_commands[] = {
+  &cli_cmd_events,
+  &cli_cmd_info,
+  &cli_cmd_version,
+  NULL,
+};

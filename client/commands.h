@@ -1,0 +1,13 @@
+/* Every cdctl command, one per client/cmd_*.c. To add a command: define
+ * `const struct cli_cmd cli_cmd_NAME` in client/cmd_NAME.c, declare it here,
+ * and list it in cli_commands[] in client/commands.c. */
+#ifndef CLI_COMMANDS_H
+#define CLI_COMMANDS_H
+
+#include "client/cli.h"
+
+extern const struct cli_cmd cli_cmd_events;
+extern const struct cli_cmd cli_cmd_info;
+extern const struct cli_cmd cli_cmd_version;
+
+#endif
