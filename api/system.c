@@ -274,6 +274,7 @@ struct ev_stream
   bool suspended;
   uv_timer_t until_timer;
   bool has_timer;
+  int64_t until;
 };
 
 static void
@@ -293,6 +294,14 @@ static void
 on_until (uv_timer_t *t)
 {
   struct ev_stream *es = t->data;
+  /* Timers run on the loop's cached clock and may fire a little early:
+   * re-arm until the deadline has really passed, then end the stream. */
+  int64_t left = es->until - cd_now_nano ();
+  if (left >= 0)
+    {
+      uv_timer_start (t, on_until, (uint64_t) (left / 1000000) + 1, 0);
+      return;
+    }
   ev_stream_wake (es->sub, es);
 }
 
@@ -381,6 +390,7 @@ h_events (struct api_req *req)
     {
       uv_timer_init (req->d->loop, &es->until_timer);
       es->until_timer.data = es;
+      es->until = until;
       es->has_timer = true;
       uv_timer_start (&es->until_timer, on_until, (uint64_t) ((until - now) / 1000000) + 1, 0);
     }
