@@ -27,6 +27,7 @@ struct api_server
   bool own_socket;       /* we created the socket file (not socket activation) */
   bool quiesced;
   unsigned int inflight;
+  int closed;            /* handles closed so far, see on_handle_closed */
 };
 
 static void run_mhd (struct api_server *srv);
@@ -349,11 +350,13 @@ api_server_inflight (struct api_server *srv)
   return srv->inflight;
 }
 
+/* Frees the server after both of its handles are closed (libuv runs close
+ * callbacks in no promised order). */
 static void
 on_handle_closed (uv_handle_t *h)
 {
   struct api_server *srv = h->data;
-  if (h == (uv_handle_t *) &srv->timer)
+  if (++srv->closed == 2)
     free (srv);
 }
 
