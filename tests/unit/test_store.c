@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fsutil.h"
+#include "store/containers.h"
 #include "store/schema.h"
 #include "store/store.h"
 
@@ -88,6 +89,50 @@ test_corrupt_file_refused (void **state)
   assert_non_null (strstr (err.msg, db));
 }
 
+static void
+test_containers (void **state)
+{
+  (void) state;
+  struct cd_store *s;
+  struct cd_err err = { 0 };
+  assert_int_equal (store_open (dir, &s, &err), 0);
+  struct store_container c = { .name = "web", .image_id = "sha256:x", .image_ref = "busybox",
+                               .state = "created", .config = "{}", .host_config = "{}",
+                               .state_json = "{}", .created = 1 };
+  snprintf (c.id, sizeof c.id, "%s", "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+  assert_int_equal (store_container_add (s, &c, &err), 0);
+  struct store_container c2 = c;
+  snprintf (c2.id, sizeof c2.id, "%s", "abc9990123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+  assert_int_equal (store_container_add (s, &c2, &err), -EEXIST);
+  assert_non_null (strstr (err.msg, "The container name \"/web\" is already in use by container \"abcdef"));
+  c2.name = "db";
+  c2.created = 2;
+  assert_int_equal (store_container_add (s, &c2, &err), 0);
+  struct store_container got;
+  assert_int_equal (store_container_find (s, "/web", &got, &err), 0);
+  assert_string_equal (got.id, c.id);
+  store_container_clear (&got);
+  assert_int_equal (store_container_find (s, "abcd", &got, &err), 0);
+  assert_string_equal (got.name, "web");
+  store_container_clear (&got);
+  assert_int_equal (store_container_find (s, "abc", &got, &err), -EINVAL);
+  assert_int_equal (store_container_find (s, "nosuch", &got, &err), -ENOENT);
+  assert_string_equal (err.msg, "No such container: nosuch");
+  assert_int_equal (store_container_rename (s, c.id, "db", &err), -EEXIST);
+  assert_int_equal (store_container_set_state (s, c.id, "exited", "{\"ExitCode\":3}", 1, &err), 0);
+  assert_int_equal (store_container_find (s, "web", &got, &err), 0);
+  assert_string_equal (got.state, "exited");
+  assert_int_equal (got.restart_count, 1);
+  store_container_clear (&got);
+  struct store_counts cnt;
+  assert_int_equal (store_counts (s, &cnt, &err), 0);
+  assert_int_equal (cnt.containers, 2);
+  assert_int_equal (cnt.stopped, 2);
+  assert_int_equal (store_container_delete (s, c.id, &err), 0);
+  assert_int_equal (store_container_find (s, "web", &got, &err), -ENOENT);
+  store_close (s);
+}
+
 static int
 setup (void **state)
 {
@@ -110,6 +155,7 @@ main (void)
     cmocka_unit_test (test_open_migrate_reopen),
     cmocka_unit_test (test_events),
     cmocka_unit_test (test_corrupt_file_refused),
+    cmocka_unit_test (test_containers),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
 }
