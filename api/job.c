@@ -91,6 +91,8 @@ job_after (uv_work_t *w, int status)
   struct api_job *job = w->data;
   (void) status;
   job->work_done = true;
+  if (job->after)
+    job->after (job);
   job_deliver (job);
   job_maybe_free (job);
 }

@@ -24,6 +24,8 @@ struct api_job
   unsigned int status;
   char *reply;                    /* body text (malloc'd) */
   const char *reply_ctype;
+  /* called on the loop thread when fn has returned (emit events here) */
+  void (*after) (struct api_job *job);
   /* private */
   struct api_req *req;            /* NULL once the client is gone */
   api_job_fn fn;

@@ -6,6 +6,8 @@
 /* Route tables, one per resource file, each ending with { NULL }. */
 extern const struct api_route api_system_routes[];
 extern const struct api_route api_image_routes[];
+extern const struct api_route api_container_routes[];
+extern const struct api_route api_image_io_routes[];
 
 /* Strips an optional /v1.NN prefix. Returns 0 with *minor set, or -EINVAL with
  * a Docker-shaped message in err (too new / too old / malformed). */

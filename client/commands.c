@@ -4,7 +4,15 @@
 
 const struct cli_cmd *const cli_commands[] = {
   &cli_cmd_events,
+  &cli_cmd_history,
+  &cli_cmd_image,
+  &cli_cmd_images,
+  &cli_cmd_import,
   &cli_cmd_info,
+  &cli_cmd_load,
+  &cli_cmd_rmi,
+  &cli_cmd_save,
+  &cli_cmd_tag,
   &cli_cmd_version,
   NULL,
 };

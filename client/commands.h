@@ -7,7 +7,15 @@
 #include "client/cli.h"
 
 extern const struct cli_cmd cli_cmd_events;
+extern const struct cli_cmd cli_cmd_history;
+extern const struct cli_cmd cli_cmd_image;
+extern const struct cli_cmd cli_cmd_images;
+extern const struct cli_cmd cli_cmd_import;
 extern const struct cli_cmd cli_cmd_info;
+extern const struct cli_cmd cli_cmd_load;
+extern const struct cli_cmd cli_cmd_rmi;
+extern const struct cli_cmd cli_cmd_save;
+extern const struct cli_cmd cli_cmd_tag;
 extern const struct cli_cmd cli_cmd_version;
 
 #endif

@@ -19,7 +19,10 @@ struct img_store
   pthread_mutex_t lock; /* serialises layer commits, tags and removals */
 };
 
-/* One layer ready to commit: extracted into tmpdir (or already present). */
+/* One layer ready to commit: extracted into tmpdir (or already present).
+ * Beside diff/, tmpdir may hold the layer's original bytes as the tee of
+ * images/save.h left them (layer.tar, or blob.data + blob); img_commit keeps
+ * them as blobs so that save reproduces the layer exactly. */
 struct img_new_layer
 {
   char diff_id[CD_DIGEST_LEN];

@@ -131,8 +131,17 @@ int
 img_layer_commit (const char *root, const char *tmpdir, const char *parent_cache,
                   char cache_id[65], struct cd_err *err)
 {
+  if (img_random_hex (cache_id, 32) < 0)
+    return cd_err_set (err, EIO, "getrandom failed");
+  return img_layer_commit_named (root, tmpdir, parent_cache, cache_id, err);
+}
+
+int
+img_layer_commit_named (const char *root, const char *tmpdir, const char *parent_cache,
+                        const char *name, struct cd_err *err)
+{
   char shortname[27], lpath[4096], target[512], final[4096];
-  if (img_random_hex (cache_id, 32) < 0 || random_short (shortname) < 0)
+  if (random_short (shortname) < 0)
     return cd_err_set (err, EIO, "getrandom failed");
   int r = write_layer_meta (root, tmpdir, parent_cache, shortname, err);
   if (r < 0)
@@ -140,11 +149,11 @@ img_layer_commit (const char *root, const char *tmpdir, const char *parent_cache
   snprintf (lpath, sizeof lpath, "%s/overlay2/l", root);
   if ((r = cd_mkdir_p (lpath, 0700, err)) < 0)
     return r;
-  snprintf (final, sizeof final, "%s/overlay2/%s", root, cache_id);
+  snprintf (final, sizeof final, "%s/overlay2/%s", root, name);
   if (rename (tmpdir, final) < 0)
     return cd_err_sys (err, errno, "rename %s to %s", tmpdir, final);
   snprintf (lpath, sizeof lpath, "%s/overlay2/l/%s", root, shortname);
-  snprintf (target, sizeof target, "../%s/diff", cache_id);
+  snprintf (target, sizeof target, "../%s/diff", name);
   if (symlink (target, lpath) < 0)
     {
       int e = errno;

@@ -19,6 +19,9 @@ int img_layer_tmp (const char *root, char **out, struct cd_err *err);
  * link and lower file (parent_cache NULL for a base layer). */
 int img_layer_commit (const char *root, const char *tmpdir, const char *parent_cache,
                       char cache_id[65], struct cd_err *err);
+/* Same with a chosen directory name (container layers: "<id>", "<id>-init"). */
+int img_layer_commit_named (const char *root, const char *tmpdir, const char *parent_cache,
+                            const char *name, struct cd_err *err);
 /* Removes a layer's directory and short link. Missing is not an error. */
 int img_layer_remove (const char *root, const char *cache_id, struct cd_err *err);
 /* <root>/overlay2/<cache-id>/diff, malloc'd. */

@@ -9,6 +9,8 @@
 #include "images/internal.h"
 #include "images/layers.h"
 #include "images/reference.h"
+#include "store/containers.h"
+#include "images/save.h"
 #include "log.h"
 
 int
@@ -94,6 +96,7 @@ static int
 remove_unused_layer (const struct store_layer *l, void *ctx)
 {
   struct gc_ctx *g = ctx;
+  img_blob_drop (g->is, l);
   int r = img_layer_remove (g->is->root, l->cache_id, g->err);
   if (r < 0)
     log_warn ("removing layer %s: %s", l->chain_id, g->err->msg);
@@ -292,9 +295,16 @@ img_gc_locked (struct img_store *is, struct cd_err *err)
   struct dirent *de;
   while (d && (de = readdir (d)) != NULL)
     {
-      /* Layer directories are 64 hex; container layers are managed elsewhere. */
-      if (strlen (de->d_name) != 64 || strspn (de->d_name, "0123456789abcdef") != 64
+      /* Image layers are 64 hex; a container's are "<id>" and "<id>-init"
+       * and live as long as its row. */
+      size_t len = strlen (de->d_name);
+      bool init = len == 69 && strcmp (de->d_name + 64, "-init") == 0;
+      if ((len != 64 && !init) || strspn (de->d_name, "0123456789abcdef") != 64
           || in_list (&known, de->d_name))
+        continue;
+      char ctr[65];
+      snprintf (ctr, sizeof ctr, "%.64s", de->d_name);
+      if (store_container_exists (is->db, ctr) != 0)
         continue;
       log_info ("removing orphaned layer directory %s", de->d_name);
       struct cd_err e2;

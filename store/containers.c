@@ -200,3 +200,13 @@ store_containers_each (struct cd_store *s, store_container_fn fn, void *ctx, str
     }
   return r == SQLITE_DONE ? 0 : cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->db));
 }
+
+int
+store_container_exists (struct cd_store *s, const char *id)
+{
+  cleanup_stmt sqlite3_stmt *st = NULL;
+  if (store_prepare (s, "SELECT 1 FROM containers WHERE id = ?", &st, NULL) < 0)
+    return -EIO;
+  sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
+  return sqlite3_step (st) == SQLITE_ROW;
+}

@@ -36,6 +36,8 @@ int store_container_delete (struct cd_store *s, const char *id, struct cd_err *e
  * "No such container: x", -EINVAL when a prefix is ambiguous. */
 int store_container_find (struct cd_store *s, const char *ref, struct store_container *out,
                           struct cd_err *err);
+/* 1 when a container with exactly this ID exists, 0 when not, <0 on error. */
+int store_container_exists (struct cd_store *s, const char *id);
 typedef int (*store_container_fn) (const struct store_container *c, void *ctx);
 /* Newest first. */
 int store_containers_each (struct cd_store *s, store_container_fn fn, void *ctx,
