@@ -6,6 +6,7 @@
 #include "api/job.h"
 #include "api/router.h"
 #include "daemon/containers.h"
+#include "daemon/ctr_run.h"
 #include "daemon/events.h"
 #include "store/containers.h"
 
@@ -170,6 +171,14 @@ rm_work (struct api_job *job, int body_fd)
 {
   struct rm_ctx *c = job->ctx;
   (void) body_fd;
+  if (c->force)
+    {
+      /* rm -f of a running container: kill it first (stop with no grace) */
+      int sr = ctr_stop_sync (job->d, c->ref, 0, &job->err);
+      if (sr < 0 && sr != -EALREADY)
+        return sr;
+      cd_err_clear (&job->err);
+    }
   int r = ctr_remove (job->d, c->ref, c->force, c->id, &job->err);
   if (r == 0)
     api_job_reply_text (job, 204, NULL, "");
@@ -181,7 +190,10 @@ rm_after (struct api_job *job)
 {
   struct rm_ctx *c = job->ctx;
   if (job->err.code == 0)
-    ev_emit (job->d, "container", "destroy", c->id, c->attrs);
+    {
+      ev_emit (job->d, "container", "destroy", c->id, c->attrs);
+      ctr_removed (job->d, c->id, 0);
+    }
 }
 
 static int

@@ -124,6 +124,7 @@ req_begin (struct api_server *srv, struct api_req *req, const char *url)
   req->path = strdup (rest);
   if (req->path == NULL)
     return MHD_NO;
+  log_debug ("%s %s ...", req->method, url);
   bool known;
   req->route = api_route_match (req, req->method, req->path, &known);
   if (req->route == NULL)

@@ -14,6 +14,7 @@
 struct api_server;
 struct ev_bus;
 struct img_store;
+struct ctr_runstate;
 
 #define CD_VERSION "0.1.0"
 #define CD_API_VERSION "1.41"
@@ -27,6 +28,7 @@ struct cd_daemon
   struct api_server *api;
   struct ev_bus *events;
   struct img_store *images;
+  struct ctr_runstate *run;     /* watches of running containers, waiters */
   int lock_fd;
   char id[65];           /* persistent engine ID shown in /info */
   int64_t started_nano;

@@ -11,6 +11,7 @@
 
 #include "api/server.h"
 #include "cleanup.h"
+#include "daemon/ctr_run.h"
 #include "daemon/events.h"
 #include "fsutil.h"
 #include "images/images.h"
@@ -198,6 +199,7 @@ cd_daemon_serve (struct cd_daemon *d, struct cd_err *err)
   if (r < 0)
     return r;
   log_info ("API listening on %s", d->cfg.host);
+  ctr_restore (d);
   if (d->notify)
     sd_notify (0, "READY=1\nSTATUS=Processing requests");
   uv_work_t *w = calloc (1, sizeof *w);
@@ -212,6 +214,9 @@ cd_daemon_serve (struct cd_daemon *d, struct cd_err *err)
 void
 cd_daemon_fini (struct cd_daemon *d)
 {
+  ctr_run_fini (d);
+  free (d->run);
+  d->run = NULL;
   ev_bus_free (d->events);
   d->events = NULL;
   img_store_free (d->images);

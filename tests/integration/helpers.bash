@@ -4,6 +4,9 @@
 BIN_DIR=${BIN_DIR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/bin}
 PROJ=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 IMAGES=$PROJ/build/images
+# Debian's python3 (a pyenv shim on PATH may cost most of a second per call).
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 
 # start_daemon [extra cdaemon flags...]: sets T, SOCK, DPID, CD (cdctl), DOCKER.
 start_daemon() {
@@ -60,7 +63,7 @@ api() { curl -s --unix-socket "$SOCK" "$@"; }
 # status METHOD PATH [curl args]: prints the HTTP status code only.
 status() { local m=$1 p=$2; shift 2; curl -s -o /dev/null -w '%{http_code}' -X "$m" --unix-socket "$SOCK" "$@" "http://d$p"; }
 # jq-like field access without jq: json FIELD.PATH < input
-json() { python3 -c 'import sys,json
+json() { "$PY" -c 'import sys,json
 v=json.load(sys.stdin)
 for k in sys.argv[1].split(".") if sys.argv[1] else []:
     v=v[int(k)] if isinstance(v,list) else v[k]

@@ -1,0 +1,319 @@
+/* Container endpoints that run things: start, stop, restart, kill, wait. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/job.h"
+#include "api/router.h"
+#include "api/server.h"
+#include "daemon/ctr_run.h"
+#include "daemon/events.h"
+#include "store/containers.h"
+
+struct run_ctx
+{
+  char id[65];
+  int timeout;
+  char *signal;
+  bool started;    /* start succeeded: watch it from the loop */
+  bool stopped;    /* a stop went through: make sure the exit is recorded */
+};
+
+static void
+run_ctx_free (void *p)
+{
+  struct run_ctx *c = p;
+  free (c->signal);
+  free (c);
+}
+
+/* Resolves {id} to a full ID, replying 404 when missing. */
+static struct run_ctx *
+ctx_for (struct api_req *req)
+{
+  struct store_container sc;
+  struct cd_err err = { 0 };
+  if (store_container_find (req->d->store, req->params[0], &sc, &err) < 0)
+    {
+      api_reply_err (req, &err);
+      return NULL;
+    }
+  struct run_ctx *c = calloc (1, sizeof *c);
+  if (c)
+    snprintf (c->id, sizeof c->id, "%s", sc.id);
+  store_container_clear (&sc);
+  return c;
+}
+
+static void
+run_after (struct api_job *job)
+{
+  struct run_ctx *c = job->ctx;
+  if (c->stopped)
+    ctr_exited (job->d, c->id);
+  if (c->started)
+    ctr_started (job->d, c->id);
+}
+
+static int
+start_job (struct api_req *req, api_job_fn fn, struct run_ctx *c)
+{
+  int r = api_job_start (req, fn, c, run_ctx_free);
+  if (req->data)
+    ((struct api_job *) req->data)->after = run_after;
+  return r;
+}
+
+static int
+start_work (struct api_job *job, int fd)
+{
+  struct run_ctx *c = job->ctx;
+  int code;
+  (void) fd;
+  int r = ctr_start_sync (job->d, c->id, &code, &job->err);
+  if (r == -EALREADY)
+    {
+      api_job_reply_text (job, 304, NULL, "");
+      return 0;
+    }
+  if (r == 0)
+    {
+      c->started = true;
+      api_job_reply_text (job, 204, NULL, "");
+    }
+  return r;
+}
+
+static int
+h_start (struct api_req *req)
+{
+  struct run_ctx *c = ctx_for (req);
+  return c ? start_job (req, start_work, c) : MHD_YES;
+}
+
+static int
+stop_work (struct api_job *job, int fd)
+{
+  struct run_ctx *c = job->ctx;
+  (void) fd;
+  int r = ctr_stop_sync (job->d, c->id, c->timeout, &job->err);
+  if (r == -EALREADY)
+    {
+      api_job_reply_text (job, 304, NULL, "");
+      return 0;
+    }
+  if (r == 0)
+    {
+      c->stopped = true;
+      api_job_reply_text (job, 204, NULL, "");
+    }
+  return r;
+}
+
+static int
+timeout_param (struct api_req *req, struct run_ctx *c)
+{
+  int64_t t;
+  if (api_query_int (req, "t", -1, &t) < 0)
+    return -1;
+  c->timeout = (int) t;
+  return 0;
+}
+
+static int
+h_stop (struct api_req *req)
+{
+  struct run_ctx *c = ctx_for (req);
+  if (c == NULL)
+    return MHD_YES;
+  if (timeout_param (req, c) < 0)
+    {
+      free (c);
+      return MHD_YES;
+    }
+  return start_job (req, stop_work, c);
+}
+
+static int
+restart_work (struct api_job *job, int fd)
+{
+  struct run_ctx *c = job->ctx;
+  int code;
+  (void) fd;
+  int r = ctr_stop_sync (job->d, c->id, c->timeout, &job->err);
+  if (r < 0 && r != -EALREADY)
+    return r;
+  c->stopped = r == 0;
+  /* the exit must be on record before the next start: wait for the loop */
+  for (int i = 0; i < 100; i++)
+    {
+      struct store_container sc;
+      struct cd_err e;
+      if (store_container_find (job->d->store, c->id, &sc, &e) < 0)
+        break;
+      bool running = strcmp (sc.state, "running") == 0;
+      store_container_clear (&sc);
+      if (!running)
+        break;
+      usleep (20000);
+    }
+  cd_err_clear (&job->err);
+  r = ctr_start_sync (job->d, c->id, &code, &job->err);
+  if (r < 0)
+    return r;
+  c->started = true;
+  api_job_reply_text (job, 204, NULL, "");
+  return 0;
+}
+
+static int
+h_restart (struct api_req *req)
+{
+  struct run_ctx *c = ctx_for (req);
+  if (c == NULL)
+    return MHD_YES;
+  if (timeout_param (req, c) < 0)
+    {
+      free (c);
+      return MHD_YES;
+    }
+  return start_job (req, restart_work, c);
+}
+
+static int
+kill_work (struct api_job *job, int fd)
+{
+  struct run_ctx *c = job->ctx;
+  (void) fd;
+  int r = ctr_kill_sync (job->d, c->id, c->signal, &job->err);
+  if (r == 0)
+    api_job_reply_text (job, 204, NULL, "");
+  return r;
+}
+
+static int
+h_kill (struct api_req *req)
+{
+  struct run_ctx *c = ctx_for (req);
+  if (c == NULL)
+    return MHD_YES;
+  const char *sig = api_query (req, "signal");
+  if (sig && *sig && ctr_parse_signal (sig) < 0)
+    {
+      free (c);
+      return api_reply_error (req, 400, "Invalid signal: %s", sig);
+    }
+  c->signal = sig ? strdup (sig) : NULL;
+  return start_job (req, kill_work, c);
+}
+
+/* wait: Docker answers the headers at once (the CLI waits for them before it
+ * starts the container) and the body when the condition holds. */
+struct wait_ctx
+{
+  struct cd_daemon *d;
+  struct MHD_Connection *conn;
+  void *handle;
+  char body[512];
+  size_t len, off;
+  bool ready, suspended;
+};
+
+static void
+wait_done (void *ctx, int code, const char *error)
+{
+  struct wait_ctx *w = ctx;
+  w->handle = NULL;
+  json_object *o = json_object_new_object ();
+  json_object_object_add (o, "StatusCode", json_object_new_int (code < 0 ? 255 : code));
+  if (error)
+    {
+      json_object *e = json_object_new_object ();
+      json_object_object_add (e, "Message", json_object_new_string (error));
+      json_object_object_add (o, "Error", e);
+    }
+  else
+    json_object_object_add (o, "Error", NULL);
+  w->len = (size_t) snprintf (w->body, sizeof w->body, "%s\n", json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN));
+  json_object_put (o);
+  w->ready = true;
+  if (w->suspended)
+    {
+      w->suspended = false;
+      MHD_resume_connection (w->conn);
+      api_server_kick (w->d->api);
+    }
+}
+
+static ssize_t
+wait_read (void *cls, uint64_t pos, char *buf, size_t max)
+{
+  struct wait_ctx *w = cls;
+  (void) pos;
+  if (!w->ready)
+    {
+      w->suspended = true;
+      MHD_suspend_connection (w->conn);
+      return 0;
+    }
+  if (w->off == w->len)
+    return MHD_CONTENT_READER_END_OF_STREAM;
+  size_t n = w->len - w->off < max ? w->len - w->off : max;
+  memcpy (buf, w->body + w->off, n);
+  w->off += n;
+  return (ssize_t) n;
+}
+
+static void
+wait_free (void *cls)
+{
+  struct wait_ctx *w = cls;
+  if (w->handle)
+    ctr_wait_cancel (w->d, w->handle);
+  free (w);
+}
+
+static int
+h_wait (struct api_req *req)
+{
+  const char *cond = api_query (req, "condition");
+  enum ctr_wait_cond wc = CTR_WAIT_NOT_RUNNING;
+  if (cond && strcmp (cond, "next-exit") == 0)
+    wc = CTR_WAIT_NEXT_EXIT;
+  else if (cond && strcmp (cond, "removed") == 0)
+    wc = CTR_WAIT_REMOVED;
+  else if (cond && *cond && strcmp (cond, "not-running") != 0)
+    return api_reply_error (req, 400, "invalid condition: %s", cond);
+  struct store_container sc;
+  struct cd_err err = { 0 };
+  if (store_container_find (req->d->store, req->params[0], &sc, &err) < 0)
+    return api_reply_err (req, &err);
+  struct wait_ctx *w = calloc (1, sizeof *w);
+  if (w == NULL)
+    {
+      store_container_clear (&sc);
+      return MHD_NO;
+    }
+  w->d = req->d;
+  w->conn = req->conn;
+  w->handle = ctr_wait (req->d, sc.id, wc, wait_done, w);
+  store_container_clear (&sc);
+  struct MHD_Response *resp = MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 512, wait_read,
+                                                                 w, wait_free);
+  if (resp == NULL)
+    {
+      wait_free (w);
+      return MHD_NO;
+    }
+  MHD_add_response_header (resp, "Content-Type", "application/json");
+  return api_reply (req, 200, resp);
+}
+
+const struct api_route api_container_run_routes[] = {
+  { "POST", "/containers/{}/start", h_start, false },
+  { "POST", "/containers/{}/stop", h_stop, false },
+  { "POST", "/containers/{}/restart", h_restart, false },
+  { "POST", "/containers/{}/kill", h_kill, false },
+  { "POST", "/containers/{}/wait", h_wait, false },
+  { NULL, NULL, NULL, false },
+};
