@@ -1,11 +1,15 @@
 /* Container endpoints that run things: start, stop, restart, kill, wait. */
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/job.h"
 #include "api/router.h"
 #include "api/server.h"
+#include "api/stream.h"
+#include "daemon/ctr_logs.h"
 #include "daemon/ctr_run.h"
 #include "daemon/events.h"
 #include "store/containers.h"
@@ -309,7 +313,58 @@ h_wait (struct api_req *req)
   return api_reply (req, 200, resp);
 }
 
+/* Docker timestamps for since/until: "1700000000[.nanos]" -> nanoseconds. */
+static int64_t
+ts_param (struct api_req *req, const char *key)
+{
+  const char *v = api_query (req, key);
+  if (v == NULL || *v == '\0')
+    return 0;
+  char *end;
+  double d = strtod (v, &end);
+  return d > 0 ? (int64_t) (d * 1e9) : 0;
+}
+
+static int
+h_logs (struct api_req *req)
+{
+  struct store_container sc;
+  struct cd_err err = { 0 };
+  if (store_container_find (req->d->store, req->params[0], &sc, &err) < 0)
+    return api_reply_err (req, &err);
+  struct ctr_logs_opts o = { 0 };
+  snprintf (o.id, sizeof o.id, "%s", sc.id);
+  snprintf (o.log_path, sizeof o.log_path, "%s/containers/%s/%s-json.log", req->d->cfg.root, sc.id,
+            sc.id);
+  json_object *cfg = json_tokener_parse (sc.config), *tty;
+  o.tty = cfg && json_object_object_get_ex (cfg, "Tty", &tty) && json_object_get_boolean (tty);
+  json_object_put (cfg);
+  store_container_clear (&sc);
+  o.out = api_query_bool (req, "stdout", false);
+  o.err = api_query_bool (req, "stderr", false);
+  if (!o.out && !o.err)
+    return api_reply_error (req, 400, "Bad parameters: you must choose at least one stream");
+  o.follow = api_query_bool (req, "follow", false);
+  o.timestamps = api_query_bool (req, "timestamps", false);
+  o.since = ts_param (req, "since");
+  o.until = ts_param (req, "until");
+  const char *tail = api_query (req, "tail");
+  o.tail = tail && *tail && strcmp (tail, "all") != 0 ? atol (tail) : -1;
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return api_reply_error (req, 500, "pipe: %s", strerror (errno));
+  if (ctr_logs_start (req->d, &o, p[1], &err) < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return api_reply_err (req, &err);
+    }
+  return api_reply_pipe (req, p[0], o.tty ? "application/vnd.docker.raw-stream"
+                                          : "application/vnd.docker.raw-stream");
+}
+
 const struct api_route api_container_run_routes[] = {
+  { "GET", "/containers/{}/logs", h_logs, false },
   { "POST", "/containers/{}/start", h_start, false },
   { "POST", "/containers/{}/stop", h_stop, false },
   { "POST", "/containers/{}/restart", h_restart, false },

@@ -158,3 +158,33 @@ wait_state() { # wait_state NAME STATUS
   for a in create start die destroy; do [[ "$out" == *"\"Action\":\"$a\""* ]]; done
   [[ "$out" == *'"exitCode":"4"'* ]]
 }
+
+@test "logs: multiplexed frames keep stdout and stderr apart; tail, timestamps, follow" {
+  create lg '{"Image":"busybox","Cmd":["sh","-c","for i in 1 2 3; do echo out$i; echo err$i >&2; sleep 0.2; done"]}' >/dev/null
+  api -X POST http://d/containers/lg/start
+  # follow returns when the container exits, with everything
+  timeout 10 curl -s --unix-socket "$SOCK" 'http://d/containers/lg/logs?stdout=1&stderr=1&follow=1' >"$T/all"
+  "$PY" - "$T/all" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+out, err, i = b"", b"", 0
+while i < len(data):
+    stream, size = data[i], struct.unpack(">I", data[i + 4:i + 8])[0]
+    payload = data[i + 8:i + 8 + size]
+    assert len(payload) == size
+    if stream == 1: out += payload
+    elif stream == 2: err += payload
+    else: raise SystemExit("bad stream %d" % stream)
+    i += 8 + size
+assert out == b"out1\nout2\nout3\n", out
+assert err == b"err1\nerr2\nerr3\n", err
+PY
+  run $DOCKER logs --tail 1 lg
+  [ "$output" = err3 ] || [ "$output" = out3 ]
+  run $DOCKER logs lg
+  [[ "$output" == *out1*out3* ]]
+  run $DOCKER logs -t lg
+  [[ "${lines[0]}" =~ ^20[0-9-]+T[0-9:.]+Z\ (out|err)1$ ]]
+  [ "$(status GET /containers/lg/logs)" = 400 ]
+  [ "$(status GET '/containers/nosuch/logs?stdout=1')" = 404 ]
+}

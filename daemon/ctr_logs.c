@@ -1,0 +1,276 @@
+#include "daemon/ctr_logs.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <json-c/json.h>
+
+#include "store/containers.h"
+
+struct logs_job
+{
+  struct cd_daemon *d;
+  struct ctr_logs_opts o;
+  int fd;
+};
+
+void
+ctr_logs_frame_header (unsigned char hdr[8], int stream, uint32_t len)
+{
+  hdr[0] = (unsigned char) stream;
+  hdr[1] = hdr[2] = hdr[3] = 0;
+  hdr[4] = (unsigned char) (len >> 24);
+  hdr[5] = (unsigned char) (len >> 16);
+  hdr[6] = (unsigned char) (len >> 8);
+  hdr[7] = (unsigned char) len;
+}
+
+int64_t
+ctr_logs_parse_time (const char *s)
+{
+  struct tm tm = { 0 };
+  const char *p = s ? strptime (s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+  if (p == NULL)
+    return 0;
+  int64_t ns = 0;
+  if (*p == '.')
+    {
+      int digits = 0;
+      for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+        if (digits < 9)
+          ns = ns * 10 + (*p - '0');
+      for (; digits < 9; digits++)
+        ns *= 10;
+    }
+  return (int64_t) timegm (&tm) * 1000000000 + ns;
+}
+
+static int
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        return -1;
+      p += w;
+      len -= (size_t) w;
+    }
+  return 0;
+}
+
+/* Emits one log entry; -1 when the reader is gone. */
+static int
+emit (struct logs_job *j, const char *line)
+{
+  json_object *e = json_tokener_parse (line), *v;
+  if (e == NULL)
+    return 0;
+  const char *stream = json_object_object_get_ex (e, "stream", &v) ? json_object_get_string (v) : "stdout";
+  const char *time_s = json_object_object_get_ex (e, "time", &v) ? json_object_get_string (v) : "";
+  const char *text = json_object_object_get_ex (e, "log", &v) ? json_object_get_string (v) : "";
+  size_t tlen = json_object_object_get_ex (e, "log", &v) ? (size_t) json_object_get_string_len (v) : 0;
+  bool is_err = strcmp (stream, "stderr") == 0;
+  int64_t t = ctr_logs_parse_time (time_s);
+  int r = 0;
+  if ((is_err ? j->o.err : j->o.out) && (j->o.since == 0 || t >= j->o.since)
+      && (j->o.until == 0 || t <= j->o.until))
+    {
+      size_t plen = j->o.timestamps ? strlen (time_s) + 1 : 0;
+      unsigned char hdr[8];
+      ctr_logs_frame_header (hdr, is_err ? 2 : 1, (uint32_t) (plen + tlen));
+      if ((!j->o.tty && write_all (j->fd, hdr, 8) < 0)
+          || (plen && (write_all (j->fd, time_s, plen - 1) < 0 || write_all (j->fd, " ", 1) < 0))
+          || write_all (j->fd, text, tlen) < 0)
+        r = -1;
+    }
+  json_object_put (e);
+  return r;
+}
+
+static bool
+reader_gone (int fd)
+{
+  /* a pipe whose read end has closed polls as POLLERR */
+  struct pollfd p = { .fd = fd, .events = POLLOUT };
+  return poll (&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP));
+}
+
+static bool
+still_running (struct logs_job *j)
+{
+  struct store_container c;
+  struct cd_err err;
+  if (store_container_find (j->d->store, j->o.id, &c, &err) < 0)
+    return false;
+  bool r = strcmp (c.state, "running") == 0 || strcmp (c.state, "paused") == 0
+           || strcmp (c.state, "restarting") == 0;
+  store_container_clear (&c);
+  return r;
+}
+
+/* Counts lines of the rotated files and the live one (oldest first). */
+static long
+count_lines (const char *base, int nfiles)
+{
+  long n = 0;
+  char path[4300];
+  for (int i = nfiles; i >= 0; i--)
+    {
+      if (i)
+        snprintf (path, sizeof path, "%s.%d", base, i);
+      else
+        snprintf (path, sizeof path, "%s", base);
+      FILE *f = fopen (path, "re");
+      if (f == NULL)
+        continue;
+      int ch;
+      while ((ch = getc (f)) != EOF)
+        n += ch == '\n';
+      fclose (f);
+    }
+  return n;
+}
+
+static int
+rotated_files (const char *base)
+{
+  char path[4300];
+  int n = 0;
+  for (;; n++)
+    {
+      snprintf (path, sizeof path, "%s.%d", base, n + 1);
+      if (access (path, F_OK) != 0)
+        return n;
+    }
+}
+
+/* Streams one file from its start; returns -1 when the reader is gone. */
+static int
+stream_file (struct logs_job *j, FILE *f, long *skip)
+{
+  char *line = NULL;
+  size_t cap = 0;
+  int r = 0;
+  while (getline (&line, &cap, f) > 0)
+    {
+      if (*skip > 0)
+        {
+          (*skip)--;
+          continue;
+        }
+      if (emit (j, line) < 0)
+        {
+          r = -1;
+          break;
+        }
+    }
+  free (line);
+  return r;
+}
+
+static void
+follow (struct logs_job *j, FILE *f, long *skip)
+{
+  struct stat st;
+  fstat (fileno (f), &st);
+  ino_t ino = st.st_ino;
+  for (;;)
+    {
+      clearerr (f);
+      if (stream_file (j, f, skip) < 0)
+        return;
+      bool running = still_running (j);
+      if (stat (j->o.log_path, &st) == 0 && st.st_ino != ino)
+        {
+          /* rotated: what was appended before the rename was read above */
+          FILE *nf = fopen (j->o.log_path, "re");
+          if (nf == NULL)
+            return;
+          fclose (f);
+          f = nf;
+          fstat (fileno (f), &st);
+          ino = st.st_ino;
+          continue;
+        }
+      if (!running)
+        {
+          clearerr (f);
+          stream_file (j, f, skip);
+          break;
+        }
+      if (reader_gone (j->fd))
+        break;
+      usleep (50000);
+    }
+  fclose (f);
+}
+
+static void *
+logs_thread (void *arg)
+{
+  struct logs_job *j = arg;
+  int nrot = rotated_files (j->o.log_path);
+  long skip = 0;
+  if (j->o.tail >= 0)
+    {
+      long total = count_lines (j->o.log_path, nrot);
+      skip = total > j->o.tail ? total - j->o.tail : 0;
+    }
+  char path[4300];
+  int r = 0;
+  for (int i = nrot; i >= 1 && r == 0; i--)
+    {
+      snprintf (path, sizeof path, "%s.%d", j->o.log_path, i);
+      FILE *f = fopen (path, "re");
+      if (f)
+        {
+          r = stream_file (j, f, &skip);
+          fclose (f);
+        }
+    }
+  FILE *f = r == 0 ? fopen (j->o.log_path, "re") : NULL;
+  if (f && j->o.follow)
+    follow (j, f, &skip);
+  else if (f)
+    {
+      stream_file (j, f, &skip);
+      fclose (f);
+    }
+  close (j->fd);
+  free (j);
+  return NULL;
+}
+
+int
+ctr_logs_start (struct cd_daemon *d, const struct ctr_logs_opts *o, int fd, struct cd_err *err)
+{
+  struct logs_job *j = calloc (1, sizeof *j);
+  if (j == NULL)
+    return cd_err_set (err, ENOMEM, "out of memory");
+  j->d = d;
+  j->o = *o;
+  j->fd = fd;
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init (&attr);
+  pthread_attr_setdetachstate (&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize (&attr, 256 * 1024);
+  int r = pthread_create (&t, &attr, logs_thread, j);
+  pthread_attr_destroy (&attr);
+  if (r != 0)
+    {
+      free (j);
+      return cd_err_sys (err, r, "cannot start the logs reader");
+    }
+  return 0;
+}

@@ -1,0 +1,29 @@
+/* Reading a container's json-file log (with rotated files) into Docker's
+ * logs stream: multiplexed 8-byte frames without a TTY, raw bytes with one. */
+#ifndef CD_CTR_LOGS_H
+#define CD_CTR_LOGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/daemon.h"
+
+struct ctr_logs_opts
+{
+  char id[65];
+  char log_path[4200];
+  bool out, err, timestamps, follow, tty;
+  int64_t since, until;   /* nanoseconds, 0: none */
+  long tail;              /* -1: all */
+};
+
+/* Starts a thread that writes the stream to fd (closed when done: the end of
+ * the log, or the container's exit when following, or the reader going away). */
+int ctr_logs_start (struct cd_daemon *d, const struct ctr_logs_opts *o, int fd,
+                    struct cd_err *err);
+/* Encodes one frame header: stream 1 stdout, 2 stderr. */
+void ctr_logs_frame_header (unsigned char hdr[8], int stream, uint32_t len);
+/* Parses an RFC3339Nano time into nanoseconds since the epoch (0 on error). */
+int64_t ctr_logs_parse_time (const char *s);
+
+#endif
