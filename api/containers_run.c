@@ -10,6 +10,7 @@
 #include "api/server.h"
 #include "api/stream.h"
 #include "daemon/ctr_logs.h"
+#include "daemon/containers.h"
 #include "daemon/ctr_run.h"
 #include "daemon/events.h"
 #include "store/containers.h"
@@ -21,6 +22,7 @@ struct run_ctx
   char *signal;
   bool started;    /* start succeeded: watch it from the loop */
   bool stopped;    /* a stop went through: make sure the exit is recorded */
+  bool start_failed;
 };
 
 static void
@@ -49,10 +51,38 @@ ctx_for (struct api_req *req)
   return c;
 }
 
+/* Docker removes an AutoRemove (--rm) container whose start failed. */
+static void
+remove_if_auto (struct cd_daemon *d, const char *id)
+{
+  struct store_container sc;
+  struct cd_err err;
+  if (store_container_find (d->store, id, &sc, &err) < 0)
+    return;
+  json_object *hc = json_tokener_parse (sc.host_config), *ar;
+  bool autorm = hc && json_object_object_get_ex (hc, "AutoRemove", &ar) && json_object_get_boolean (ar);
+  json_object *st = json_tokener_parse (sc.state_json), *code;
+  int exit_code = st && json_object_object_get_ex (st, "ExitCode", &code) ? json_object_get_int (code) : 125;
+  json_object_put (hc);
+  json_object_put (st);
+  json_object *attrs = json_object_new_object ();
+  json_object_object_add (attrs, "name", json_object_new_string (sc.name));
+  store_container_clear (&sc);
+  char rid[65];
+  if (autorm && ctr_remove (d, id, true, rid, &err) == 0)
+    {
+      ev_emit (d, "container", "destroy", rid, attrs);
+      ctr_removed (d, rid, exit_code);
+    }
+  json_object_put (attrs);
+}
+
 static void
 run_after (struct api_job *job)
 {
   struct run_ctx *c = job->ctx;
+  if (c->start_failed)
+    remove_if_auto (job->d, c->id);
   if (c->stopped)
     ctr_exited (job->d, c->id);
   if (c->started)
@@ -85,6 +115,8 @@ start_work (struct api_job *job, int fd)
       c->started = true;
       api_job_reply_text (job, 204, NULL, "");
     }
+  else
+    c->start_failed = true;
   return r;
 }
 
@@ -363,7 +395,96 @@ h_logs (struct api_req *req)
                                           : "application/vnd.docker.raw-stream");
 }
 
+/* attach (output only for now): the connection is hijacked (101, Upgrade:
+ * tcp); a thread streams the container's output into the socket until an
+ * exit after the attach, then the loop closes the upgraded connection. */
+struct attach
+{
+  struct cd_daemon *d;
+  struct ctr_logs_opts o;
+  struct MHD_UpgradeResponseHandle *urh;
+  uv_async_t done;
+};
+
+static void
+attach_closed (uv_handle_t *h)
+{
+  free (h->data);
+}
+
+static void
+attach_finish (uv_async_t *a)
+{
+  struct attach *at = a->data;
+  MHD_upgrade_action (at->urh, MHD_UPGRADE_ACTION_CLOSE);
+  api_server_kick (at->d->api); /* the close happens in the next MHD_run */
+  uv_close ((uv_handle_t *) &at->done, attach_closed);
+}
+
+static void
+attach_thread_done (void *ctx)
+{
+  struct attach *at = ctx;
+  uv_async_send (&at->done);
+}
+
+static void
+attach_upgraded (void *cls, struct MHD_Connection *conn, void *req_cls, const char *extra,
+                 size_t extra_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+  struct attach *at = cls;
+  (void) conn, (void) req_cls, (void) extra, (void) extra_size;
+  at->urh = urh;
+  fcntl (sock, F_SETFL, fcntl (sock, F_GETFL) & ~O_NONBLOCK);
+  uv_async_init (at->d->loop, &at->done, attach_finish);
+  at->done.data = at;
+  at->o.done = attach_thread_done;
+  at->o.done_ctx = at;
+  struct cd_err err;
+  if (ctr_logs_start (at->d, &at->o, sock, &err) < 0)
+    uv_async_send (&at->done);
+}
+
+static int
+h_attach (struct api_req *req)
+{
+  struct store_container sc;
+  struct cd_err err = { 0 };
+  if (store_container_find (req->d->store, req->params[0], &sc, &err) < 0)
+    return api_reply_err (req, &err);
+  struct attach *at = calloc (1, sizeof *at);
+  if (at == NULL)
+    {
+      store_container_clear (&sc);
+      return MHD_NO;
+    }
+  at->d = req->d;
+  snprintf (at->o.id, sizeof at->o.id, "%s", sc.id);
+  snprintf (at->o.log_path, sizeof at->o.log_path, "%s/containers/%s/%s-json.log",
+            req->d->cfg.root, sc.id, sc.id);
+  json_object *cfg = json_tokener_parse (sc.config), *tty;
+  at->o.tty = cfg && json_object_object_get_ex (cfg, "Tty", &tty) && json_object_get_boolean (tty);
+  json_object_put (cfg);
+  store_container_clear (&sc);
+  at->o.out = api_query_bool (req, "stdout", false);
+  at->o.err = api_query_bool (req, "stderr", false);
+  at->o.attach = true;
+  at->o.follow = true;
+  at->o.tail = -1;
+  at->o.attach_ns = cd_now_nano ();
+  struct MHD_Response *resp = MHD_create_response_for_upgrade (attach_upgraded, at);
+  if (resp == NULL)
+    {
+      free (at);
+      return MHD_NO;
+    }
+  MHD_add_response_header (resp, "Upgrade", "tcp");
+  MHD_add_response_header (resp, "Content-Type", "application/vnd.docker.raw-stream");
+  return api_reply (req, 101, resp);
+}
+
 const struct api_route api_container_run_routes[] = {
+  { "POST", "/containers/{}/attach", h_attach, false },
   { "GET", "/containers/{}/logs", h_logs, false },
   { "POST", "/containers/{}/start", h_start, false },
   { "POST", "/containers/{}/stop", h_stop, false },

@@ -114,8 +114,39 @@ still_running (struct logs_job *j)
     return false;
   bool r = strcmp (c.state, "running") == 0 || strcmp (c.state, "paused") == 0
            || strcmp (c.state, "restarting") == 0;
+  if (!r && j->o.attach)
+    {
+      /* attached before a start: go on until an exit that came after us */
+      json_object *st = json_tokener_parse (c.state_json), *v;
+      const char *fin = st && json_object_object_get_ex (st, "FinishedAt", &v)
+                            ? json_object_get_string (v) : NULL;
+      r = ctr_logs_parse_time (fin) < j->o.attach_ns;
+      json_object_put (st);
+    }
   store_container_clear (&c);
   return r;
+}
+
+/* attach: wait for the log to exist, start at its end as of now. */
+static FILE *
+attach_open (struct logs_job *j)
+{
+  for (;;)
+    {
+      FILE *f = fopen (j->o.log_path, "re");
+      if (f)
+        {
+          struct stat st;
+          fstat (fileno (f), &st);
+          /* a log that predates the attach belongs to an earlier run */
+          if (st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec < j->o.attach_ns)
+            fseek (f, 0, SEEK_END);
+          return f;
+        }
+      if (!still_running (j) || reader_gone (j->fd))
+        return NULL;
+      usleep (20000);
+    }
 }
 
 /* Counts lines of the rotated files and the live one (oldest first). */
@@ -219,6 +250,17 @@ static void *
 logs_thread (void *arg)
 {
   struct logs_job *j = arg;
+  if (j->o.attach)
+    {
+      long none = 0;
+      FILE *f = attach_open (j);
+      if (f)
+        follow (j, f, &none);
+      if (j->o.done)
+        j->o.done (j->o.done_ctx);
+      free (j);
+      return NULL;
+    }
   int nrot = rotated_files (j->o.log_path);
   long skip = 0;
   if (j->o.tail >= 0)

@@ -15,6 +15,10 @@ struct ctr_logs_opts
   bool out, err, timestamps, follow, tty;
   int64_t since, until;   /* nanoseconds, 0: none */
   long tail;              /* -1: all */
+  bool attach;            /* attach: only output from now on, until an exit after now */
+  int64_t attach_ns;
+  void (*done) (void *ctx); /* called from the thread when it ends (attach) */
+  void *done_ctx;
 };
 
 /* Starts a thread that writes the stream to fd (closed when done: the end of

@@ -51,6 +51,8 @@ struct layer_stream
   bool raw_eof;
   bool uncompressed;    /* no filter: the raw digest is the diff_id, hash once */
   int read_errno;       /* set when the caller's read function failed */
+  img_tap_fn tap;       /* optional: sees the uncompressed stream */
+  void *tap_ctx;
   char outer_msg[256];  /* set when decompression failed */
   uint64_t tar_size;
 };
@@ -101,6 +103,8 @@ tar_read_cb (struct archive *a, void *data, const void **buf)
     }
   cd_sha256_update (s->tar_hash, *buf, len);
   s->tar_size += len;
+  if (s->tap)
+    s->tap (s->tap_ctx, *buf, len);
   return (ssize_t) len;
 }
 
@@ -790,6 +794,14 @@ int
 img_extract_layer (img_read_fn read, void *rctx, const char *dest, const char *want_diff_id,
                    struct img_extract_result *res, struct cd_err *err)
 {
+  return img_extract_layer_tap (read, rctx, dest, want_diff_id, NULL, NULL, res, err);
+}
+
+int
+img_extract_layer_tap (img_read_fn read, void *rctx, const char *dest, const char *want_diff_id,
+                       img_tap_fn tap, void *tap_ctx, struct img_extract_result *res,
+                       struct cd_err *err)
+{
   struct img_extract_result local;
   if (res == NULL)
     res = &local;
@@ -810,7 +822,7 @@ img_extract_layer (img_read_fn read, void *rctx, const char *dest, const char *w
   locale_t loc = newlocale (LC_CTYPE_MASK, "C.UTF-8", (locale_t) 0);
   locale_t old = uselocale (loc ? loc : LC_GLOBAL_LOCALE);
   struct extractor x = { .rootfd = rootfd, .cache_fd = -1 };
-  struct layer_stream s = { .read = read, .rctx = rctx };
+  struct layer_stream s = { .read = read, .rctx = rctx, .tap = tap, .tap_ctx = tap_ctx };
   r = run (&x, &s, want_diff_id, res, err);
   stream_free (&s);
   extractor_free (&x);

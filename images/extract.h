@@ -44,6 +44,19 @@ struct img_extract_result
 int img_extract_layer (img_read_fn read, void *rctx, const char *dest, const char *want_diff_id,
                        struct img_extract_result *res, struct cd_err *err);
 
+/* Sees the uncompressed tar stream: every chunk, in order, once (what
+ * follows the end-of-archive included).  Called as libarchive asks for the
+ * chunk, before it parses any byte of it; so when it runs, every entry whose
+ * headers end before buf has been handed to the writer (a regular file's
+ * node exists in dest, its data possibly still being written), and no entry
+ * whose headers reach into buf has.  images/tarsplit.c relies on this. */
+typedef void (*img_tap_fn) (void *ctx, const void *buf, size_t len);
+
+/* img_extract_layer with a tap (NULL: none) on the uncompressed stream. */
+int img_extract_layer_tap (img_read_fn read, void *rctx, const char *dest,
+                           const char *want_diff_id, img_tap_fn tap, void *tap_ctx,
+                           struct img_extract_result *res, struct cd_err *err);
+
 /* Same, reading the layer from fd (not closed) until EOF. */
 int img_extract_layer_fd (int fd, const char *dest, const char *want_diff_id,
                           struct img_extract_result *res, struct cd_err *err);

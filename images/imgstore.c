@@ -143,7 +143,7 @@ commit_layers (struct img_store *is, struct img_new_layer *layers, int n,
       int r = store_layer_get (is->db, chains[i], &l, err);
       if (r == 0)
         {
-          img_blob_keep (is, layers[i].tmpdir, layers[i].diff_id, l.cache_id);
+          img_tarsplit_adopt (is->root, layers[i].tmpdir, l.cache_id);
           msg_status (msg, mctx, "Already exists", layers[i].diff_id + 7);
           snprintf (parent_cache, sizeof parent_cache, "%s", l.cache_id);
           *total += l.size;
@@ -158,7 +158,6 @@ commit_layers (struct img_store *is, struct img_new_layer *layers, int n,
       memcpy (l.diff_id, layers[i].diff_id, CD_DIGEST_LEN);
       snprintf (l.parent, sizeof l.parent, "%s", i ? chains[i - 1] : "");
       l.size = layers[i].size;
-      img_blob_keep (is, layers[i].tmpdir, layers[i].diff_id, NULL);
       if ((r = img_layer_commit (is->root, layers[i].tmpdir, i ? parent_cache : NULL, l.cache_id,
                                  err)) < 0)
         return r;

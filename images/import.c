@@ -1,6 +1,6 @@
 /* docker import: one streaming pass extracts the rootfs tarball into a
- * temporary layer (hashing it, keeping its bytes as a blob), then the image
- * config is built around its diff_id and committed. */
+ * temporary layer (hashing it, recording its tar-split for save), then the
+ * image config is built around its diff_id and committed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +18,6 @@
 struct import_reader
 {
   int fd;
-  int tee_fd;
-  const char *tmpdir;
   char buf[IMPORT_CHUNK];
 };
 
@@ -31,8 +29,6 @@ import_read (void *ctx, const void **buf)
   while ((n = read (ir->fd, ir->buf, sizeof ir->buf)) < 0 && errno == EINTR)
     ;
   *buf = ir->buf;
-  if (n > 0 && ir->tee_fd >= 0)
-    img_blob_tee_write (&ir->tee_fd, ir->tmpdir, ir->buf, (size_t) n);
   return n < 0 ? -errno : n;
 }
 
@@ -95,13 +91,10 @@ extract (int fd, const char *tmpdir, struct img_extract_result *res,
   char dest[4200];
   snprintf (dest, sizeof dest, "%s/diff", tmpdir);
   ir->fd = fd;
-  ir->tmpdir = tmpdir;
-  ir->tee_fd = img_blob_tee_open (tmpdir);
-  int r = img_extract_layer (import_read, ir, dest, NULL, res, err);
-  if (r == 0)
-    img_blob_tee_done (&ir->tee_fd, tmpdir, res);
-  else if (ir->tee_fd >= 0)
-    close (ir->tee_fd); /* the file goes with tmpdir */
+  struct img_tsrec *rec = img_tsrec_new (tmpdir);
+  int r = img_extract_layer_tap (import_read, ir, dest, NULL, rec ? img_tsrec_tap : NULL, rec, res,
+                                 err);
+  img_tsrec_finish (rec, r == 0);
   free (ir);
   return r < 0 ? cd_err_wrap (err, "import") : 0;
 }

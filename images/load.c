@@ -79,8 +79,6 @@ entry_read (void *ctx, const void **buf)
       n = archive_read_data (l->a, l->buf, sizeof l->buf);
       *buf = l->buf;
     }
-  if (n > 0 && l->tee_fd >= 0)
-    img_blob_tee_write (&l->tee_fd, l->tee_dir, *buf, (size_t) n);
   return n < 0 ? -EIO : n;
 }
 
@@ -174,15 +172,12 @@ read_layer_entry (struct load *l, struct entry *e, ssize_t first, struct cd_err 
   snprintf (dest, sizeof dest, "%s/diff", e->tmpdir);
   l->peek = l->buf;
   l->peek_len = first;
-  l->tee_dir = e->tmpdir;
-  l->tee_fd = img_blob_tee_open (e->tmpdir);
-  r = img_extract_layer (entry_read, l, dest, NULL, &e->res, err);
+  /* the tar-split lets save write the layer back as it came */
+  struct img_tsrec *rec = img_tsrec_new (e->tmpdir);
+  r = img_extract_layer_tap (entry_read, l, dest, NULL, rec ? img_tsrec_tap : NULL, rec, &e->res,
+                             err);
   l->peek = NULL;
-  if (r == 0)
-    img_blob_tee_done (&l->tee_fd, e->tmpdir, &e->res);
-  else if (l->tee_fd >= 0)
-    close (l->tee_fd); /* the file goes with tmpdir */
-  l->tee_fd = -1;
+  img_tsrec_finish (rec, r == 0);
   if (r < 0)
     return cd_err_wrap (err, "layer %s", e->name);
   progress (l, e);
@@ -283,7 +278,7 @@ int
 img_load (struct img_store *is, int fd, bool quiet, img_msg_fn msg, void *mctx,
           struct cd_err *err)
 {
-  struct load l = { .is = is, .quiet = quiet, .msg = msg, .mctx = mctx, .tee_fd = -1 };
+  struct load l = { .is = is, .quiet = quiet, .msg = msg, .mctx = mctx };
   int r = read_archive (&l, fd, err);
   if (r == 0)
     r = load_images (&l, err);

@@ -32,10 +32,6 @@ struct load
   /* peeked first chunk of the current entry, replayed to the extractor */
   const void *peek;
   ssize_t peek_len;
-  /* the current layer's raw bytes are teed here to be kept as a blob
-   * (img_blob_tee_*); -1 when not teeing */
-  int tee_fd;
-  const char *tee_dir;
   char buf[LOAD_CHUNK];
 };
 

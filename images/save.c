@@ -1,6 +1,7 @@
 /* docker save: resolve the names, open every layer's bytes while holding the
- * store lock (a concurrent rmi cannot pull them away: open files stay
- * readable), then stream one tar in docker's layout.  See save.h. */
+ * store lock (its tar-split checked against its files), then stream one tar
+ * in docker's layout.  See save.h.  A layer removed by a concurrent rmi
+ * while its files are being read fails the save with the file named. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include "images/layers.h"
 #include "images/reference.h"
 #include "images/save.h"
+#include "images/tarsplit.h"
 #include "log.h"
 
 #define SAVE_CHUNK 65536
@@ -24,9 +26,8 @@ struct save_layer
   char diff_id[CD_DIGEST_LEN]; /* of the bytes written (differs only after a re-tar) */
   char v1[65];                 /* its directory in the archive */
   char *v1_json;
-  int fd;
-  bool compressed;
-  int64_t size; /* uncompressed tar bytes, -1 unknown */
+  struct img_layer_src *src; /* the tar's bytes */
+  int64_t size;
 };
 
 struct save_image
@@ -197,12 +198,11 @@ collect_layer (const struct store_layer *l, void *ctx)
   struct save_layer *sl = &im->layers[im->nlayers++];
   memset (sl, 0, sizeof *sl);
   sl->l = *l;
-  sl->fd = -1;
   memcpy (sl->diff_id, l->diff_id, CD_DIGEST_LEN);
   return 0;
 }
 
-/* No blob: re-create the tar from the diff directory into an unlinked
+/* No tar-split: re-create the tar from the diff directory into an unlinked
  * temporary file.  Its digest may differ from the stored diff_id. */
 static int
 open_retar (struct save *s, struct save_layer *sl, struct cd_err *err)
@@ -219,10 +219,9 @@ open_retar (struct save *s, struct save_layer *sl, struct cd_err *err)
   int r = img_retar_diff (diff, fd, sl->diff_id, &sl->size, err);
   if (r < 0)
     return cd_err_wrap (err, "layer %s has no kept tar and re-creating it failed", sl->l.diff_id);
-  if (lseek (fd, 0, SEEK_SET) < 0)
-    return cd_err_sys (err, errno, "rewind %s", path);
-  sl->fd = steal_fd (&fd);
-  sl->compressed = false;
+  if ((sl->src = img_layer_src_fd (fd)) == NULL)
+    return cd_err_set (err, ENOMEM, "out of memory");
+  steal_fd (&fd);
   return 0;
 }
 
@@ -250,8 +249,8 @@ rewrite_config (struct save_image *im, struct cd_err *err)
   im->config = nc;
   char nid[CD_DIGEST_LEN];
   cd_sha256_digest (nc, strlen (nc), nid);
-  log_warn ("save: image %s has layers stored before cdaemon kept layer tars; they were"
-            " re-created and differ, so the saved image has ID %s", im->id, nid);
+  log_warn ("save: image %s has layers without a " IMG_TS_NAME " (or whose files changed); they"
+            " were re-created and differ, so the saved image has ID %s", im->id, nid);
   return 0;
 }
 
@@ -272,7 +271,7 @@ plan_image (struct save *s, struct save_image *im, struct cd_err *err)
   for (int i = 0; i < im->nlayers; i++)
     {
       struct save_layer *sl = &im->layers[i];
-      if (img_blob_open (s->is, &sl->l, &sl->fd, &sl->compressed, &sl->size) == 0)
+      if (img_layer_src_open (s->is, &sl->l, &sl->src, &sl->size) == 0)
         continue;
       if ((r = open_retar (s, sl, err)) < 0)
         return r;
@@ -383,8 +382,7 @@ save_free (struct save *s)
         free (im->tags[t]);
       for (int l = 0; l < im->nlayers; l++)
         {
-          if (im->layers[l].fd >= 0)
-            close (im->layers[l].fd);
+          img_layer_src_close (im->layers[l].src);
           free (im->layers[l].v1_json);
         }
       free (im->layers);
@@ -478,62 +476,30 @@ put_file (struct save *s, const char *path, const char *data, int64_t mtime, str
   return r < 0 ? r : put_data (s, path, data, len, err);
 }
 
+/* Appends a layer's bytes to the open layer.tar entry, hashing them. */
 static int
-open_decompress (int fd, struct archive **out, struct cd_err *err)
-{
-  struct archive *a = archive_read_new ();
-  struct archive_entry *e;
-  if (a == NULL)
-    return cd_err_set (err, ENOMEM, "out of memory");
-  archive_read_support_filter_gzip (a);
-  archive_read_support_filter_bzip2 (a);
-  archive_read_support_filter_xz (a);
-  archive_read_support_filter_zstd (a);
-  archive_read_support_format_raw (a);
-  if (archive_read_open_fd (a, fd, SAVE_CHUNK) != ARCHIVE_OK
-      || archive_read_next_header (a, &e) < ARCHIVE_WARN)
-    {
-      int r = cd_err_set (err, EIO, "decompress a kept layer: %s", archive_error_string (a));
-      archive_read_free (a);
-      return r;
-    }
-  *out = a;
-  return 0;
-}
-
-/* Reads a layer's bytes (decompressing them if need be), hashing them and,
- * with write, appending them to the open layer.tar entry. */
-static int
-pump (struct save *s, struct save_layer *sl, bool write, char digest[CD_DIGEST_LEN], int64_t *n,
+pump (struct save *s, struct save_layer *sl, char digest[CD_DIGEST_LEN], int64_t *n,
       struct cd_err *err)
 {
-  struct archive *in = NULL;
   struct cd_sha256 *h = cd_sha256_new ();
   int r = h ? 0 : cd_err_set (err, ENOMEM, "out of memory");
-  if (r == 0 && lseek (sl->fd, 0, SEEK_SET) < 0)
-    r = cd_err_sys (err, errno, "rewind the kept tar of layer %s", sl->diff_id);
-  if (r == 0 && sl->compressed)
-    r = open_decompress (sl->fd, &in, err);
+  if (r == 0)
+    r = img_layer_src_rewind (sl->src, err);
   for (*n = 0; r == 0;)
     {
-      ssize_t got = in ? archive_read_data (in, s->buf, sizeof s->buf)
-                       : read (sl->fd, s->buf, sizeof s->buf);
-      if (got < 0 && in == NULL && errno == EINTR)
-        continue;
-      if (got < 0)
-        r = cd_err_set (err, EIO, "read the kept tar of layer %s: %s", sl->diff_id,
-                        in ? archive_error_string (in) : strerror (errno));
+      ssize_t got = img_layer_src_read (sl->src, s->buf, sizeof s->buf, err);
       if (got <= 0)
-        break;
-      if (write && *n + got > sl->size)
-        r = cd_err_set (err, EIO, "the kept tar of layer %s grew while being saved", sl->diff_id);
-      else if (write)
+        {
+          r = got < 0 ? cd_err_wrap (err, "layer %s", sl->diff_id) : 0;
+          break;
+        }
+      if (*n + got > sl->size)
+        r = cd_err_set (err, EIO, "the tar of layer %s grew while being saved", sl->diff_id);
+      else
         r = put_data (s, "a layer", s->buf, (size_t) got, err);
       cd_sha256_update (h, s->buf, (size_t) got);
       *n += got;
     }
-  if (in)
-    archive_read_free (in);
   if (r < 0)
     cd_sha256_free (h);
   else
@@ -557,13 +523,11 @@ put_layer_tar (struct save *s, struct save_layer *sl, int64_t mtime, struct cd_e
         s->done[s->ndone++] = sl;
         return put_header (s, path, AE_IFLNK, 0, target, mtime, err);
       }
-  if (sl->size < 0 && (r = pump (s, sl, false, digest, &sl->size, err)) < 0)
-    return r; /* a note without the size: count first */
   if ((r = put_header (s, path, AE_IFREG, sl->size, NULL, mtime, err)) < 0
-      || (r = pump (s, sl, true, digest, &n, err)) < 0)
+      || (r = pump (s, sl, digest, &n, err)) < 0)
     return r;
   if (n != sl->size || strcmp (digest, sl->diff_id) != 0)
-    return cd_err_set (err, EIO, "the kept tar of layer %s is damaged (%lld bytes, digest %s):"
+    return cd_err_set (err, EIO, "the tar of layer %s came out damaged (%lld bytes, digest %s):"
                        " remove the image and load it again", sl->diff_id, (long long) n, digest);
   s->done[s->ndone++] = sl;
   return 0;

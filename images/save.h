@@ -1,19 +1,18 @@
-/* docker save: images as a docker-save tar, and the layer blobs that let
+/* docker save: images as a docker-save tar, and the layer bytes that let
  * save write every layer back bit for bit.  Knows no HTTP.
  *
- * Why blobs: an image ID is the digest of its config, which lists the
- * digests of the layer tars (diff_ids).  A tar re-created from the extracted
- * tree almost never has the original bytes (entry order, header fields, pax
- * records), so save could not reproduce the ID.  Load and import therefore
- * keep the layer as it came:
- *   - an uncompressed tar as blobs/sha256/<diff_id hex>;
- *   - a compressed one (OCI .tar+gzip, a gzip'd rootfs) as
- *     blobs/sha256/<compressed digest hex>, named by the small file
- *     overlay2/<cache-id>/blob: "<digest>\n<uncompressed size>\n".
- * Save decompresses the latter on the fly; both give the diff_id exactly.
- * A layer with neither (stored before blobs were kept) is re-tarred from its
- * diff directory; if that tar's digest differs, the saved config gets the new
- * diff_ids and so the saved image a new ID (logged). */
+ * Why: an image ID is the digest of its config, which lists the digests of
+ * the layer tars (diff_ids).  A tar re-created from the extracted tree almost
+ * never has the original bytes (entry order, header fields, pax records), so
+ * save could not reproduce the ID.  Load and import therefore record, while
+ * the layer streams, its tar-split (images/tarsplit.h): the uncompressed tar
+ * without its files' contents, overlay2/<cache-id>/tar-split.  Save rebuilds
+ * the exact tar from it and the layer's files, whatever compression the
+ * layer came in.  A layer without one (stored by an older cdaemon, or whose
+ * files no longer match) is read from blobs/sha256/<diff_id hex> if an older
+ * cdaemon kept the whole tar there, else re-tarred from its diff directory;
+ * if that tar's digest differs, the saved config gets the new diff_ids and
+ * so the saved image a new ID (logged). */
 #ifndef CD_IMG_SAVE_H
 #define CD_IMG_SAVE_H
 
@@ -35,38 +34,51 @@ int img_save (struct img_store *is, const char *const *names, int n, int fd, str
  * resolve it: -ENOENT "No such image: NAME" otherwise. */
 int img_save_check (struct img_store *is, const char *const *names, int n, struct cd_err *err);
 
-/* ---- layer blobs ---- */
+/* ---- recording a layer's tar-split (load, import) ---- */
 
-/* <root>/blobs/sha256/<hex> for "sha256:<hex>", malloc'd.  -EINVAL for a
- * malformed digest, -ENOMEM. */
-int img_blob_path (struct img_store *is, const char *digest, char **out);
+struct img_tsrec;
 
-/* The tee of load and import.  While a layer is extracted into <tmpdir>/diff
- * its raw bytes go to the fd img_blob_tee_open returns (<tmpdir>/layer.tar,
- * -1 if it cannot be created); img_blob_tee_write appends (on failure it
- * closes *fd, sets it to -1 and drops the file); after a successful
- * extraction img_blob_tee_done (closes *fd) leaves the bytes as img_commit
- * expects them: <tmpdir>/layer.tar when uncompressed, else <tmpdir>/blob.data
- * and the note <tmpdir>/blob.  Best effort: a failure costs only the blob. */
-int img_blob_tee_open (const char *tmpdir);
-void img_blob_tee_write (int *fd, const char *tmpdir, const void *buf, size_t len);
-void img_blob_tee_done (int *fd, const char *tmpdir, const struct img_extract_result *res);
+/* Starts recording the tar-split of the layer about to be extracted into
+ * <layer_dir>/diff; NULL (logged) if it cannot, which costs only the
+ * tar-split.  Pass img_tsrec_tap and the recorder to img_extract_layer_tap. */
+struct img_tsrec *img_tsrec_new (const char *layer_dir);
+void img_tsrec_tap (void *rec, const void *buf, size_t len);
+/* After the extraction (ok: it succeeded): leaves <layer_dir>/tar-split, or
+ * nothing (logged).  A file whose data a later entry of the layer replaced
+ * (a duplicated path, a whiteout or a directory replaced in the same layer)
+ * keeps its data inside the tar-split.  Frees rec (NULL is a no-op). */
+void img_tsrec_finish (struct img_tsrec *rec, bool ok);
 
-/* In img_commit, lock held: moves what the tee left in tmpdir into blobs/.
- * cache_id is the layer's overlay2 directory when the chain was stored
- * already (its blob is then only added if it has none), NULL for a new layer
- * (call before img_layer_commit: the note moves along with tmpdir). */
-void img_blob_keep (struct img_store *is, const char *tmpdir, const char *diff_id,
-                    const char *cache_id);
-/* When layer l goes, lock held, before its directory is removed: deletes its
- * blobs unless another layer still uses them. */
+/* In img_commit, lock held, when the chain was stored already: the stored
+ * layer (overlay2/<cache_id>) takes tmpdir's tar-split if it has none (the
+ * same diff_id: the same tar, the same files). */
+void img_tarsplit_adopt (const char *root, const char *tmpdir, const char *cache_id);
+
+/* ---- reading a layer's tar back (save) ---- */
+
+struct img_layer_src;
+
+/* The layer's original tar: from its tar-split (every file it names checked
+ * to be there with its recorded size), else from a whole tar an older
+ * cdaemon kept.  *size is the tar's length.  -ENOENT when it has neither. */
+int img_layer_src_open (struct img_store *is, const struct store_layer *l,
+                        struct img_layer_src **out, int64_t *size);
+/* The same from <layer_dir>/tar-split and <layer_dir>/diff; -ENOENT without
+ * a tar-split, -ESTALE (err says which) when a file does not match. */
+int img_tarsplit_src_open (const char *layer_dir, struct img_layer_src **out, int64_t *size,
+                           struct cd_err *err);
+/* A whole tar in fd (taken over), e.g. a re-created one. */
+struct img_layer_src *img_layer_src_fd (int fd);
+/* The next bytes (0 at the end), or a negative errno with err set. */
+ssize_t img_layer_src_read (struct img_layer_src *s, void *buf, size_t len, struct cd_err *err);
+/* Back to the first byte. */
+int img_layer_src_rewind (struct img_layer_src *s, struct cd_err *err);
+void img_layer_src_close (struct img_layer_src *s);
+
+/* When layer l goes, lock held, before its directory (and so its tar-split)
+ * is removed: deletes the whole tar an older cdaemon kept for it, unless
+ * another layer with the same diff_id still uses it. */
 void img_blob_drop (struct img_store *is, const struct store_layer *l);
-
-/* The layer's kept bytes, opened for reading: *compressed tells whether they
- * need decompressing, *tar_size is the uncompressed size (-1 if unknown).
- * -ENOENT when the layer has no blob. */
-int img_blob_open (struct img_store *is, const struct store_layer *l, int *fd, bool *compressed,
-                   int64_t *tar_size);
 
 /* Re-creates a layer tar from its diff directory into fd (save's fallback):
  * sorted names, numeric owners, mtimes kept, overlay whiteouts turned back

@@ -232,3 +232,16 @@ hostile() { # hostile KIND WANT_IN_MESSAGE
   [ "$(status POST /images/load)" = 400 ]
   nothing_left
 }
+
+@test "each layer keeps a small tar-split beside its files, gone with the layer" {
+  load_tar "$IMAGES/busybox.tar" >/dev/null
+  for d in $(find "$T/root/overlay2" -mindepth 1 -maxdepth 1 -type d ! -name l); do
+    [ -s "$d/tar-split" ]
+    [ ! -e "$d/tar-split.tmp" ] && [ ! -e "$d/tar-split.stash" ]
+  done
+  # headers, not file contents: well under the layers' 2.1 MB
+  [ "$(cat "$T"/root/overlay2/*/tar-split | wc -c)" -lt 400000 ]
+  [ -z "$(find "$T/root/blobs" -type f)" ]
+  [ "$(status DELETE /images/busybox)" = 200 ]
+  nothing_left
+}
