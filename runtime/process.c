@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -146,6 +147,18 @@ rt_proc_reset_signals (void)
   sigemptyset (&all);
   sigprocmask (SIG_SETMASK, &all, NULL);
   for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      signal (sig, SIG_DFL);
+    {
+      if (sig == SIGKILL || sig == SIGSTOP)
+        continue;
+      /* glibc's signal() refuses its internal signals (32, 33), which an
+       * ignoring parent would otherwise pass on: use the raw syscall. */
+      struct
+      {
+        void (*handler) (int);
+        unsigned long flags;
+        void (*restorer) (void);
+        unsigned long mask;
+      } ksa = { SIG_DFL, 0, NULL, 0 };
+      syscall (SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
+    }
 }
