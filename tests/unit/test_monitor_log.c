@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fsutil.h"
+
 #include "monitor/ctl.h"
 #include "monitor/exitfile.h"
 #include "monitor/jsonfmt.h"
@@ -447,9 +449,8 @@ static int
 remove_dir (void **state)
 {
   (void) state;
-  char cmd[300];
-  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system (cmd) == 0 ? 0 : -1;
+  struct cd_err err;
+  return cd_rm_rf (dir, &err) == 0 ? 0 : -1;
 }
 
 int
