@@ -90,6 +90,18 @@ watch_drop (struct watch *w)
     free (w);
 }
 
+/* The watch is over (exit event, EOF or no monitor): drop it, then record
+ * the exit from exit.json. The ID is copied first: dropping frees w. */
+static void
+watch_end (struct watch *w)
+{
+  char id[65];
+  struct cd_daemon *d = w->d;
+  memcpy (id, w->id, sizeof id);
+  watch_drop (w);
+  ctr_exited (d, id);
+}
+
 static void
 on_alloc (uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
@@ -108,12 +120,7 @@ on_read (uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
   (void) buf;
   if (n < 0)
     {
-      /* The monitor is gone: its exit.json says how the container ended. */
-      char id[65];
-      struct cd_daemon *d = w->d;
-      memcpy (id, w->id, sizeof id);
-      watch_drop (w);
-      ctr_exited (d, id);
+      watch_end (w); /* the monitor is gone: its exit.json tells the end */
       return;
     }
   w->len += (size_t) n;
@@ -128,11 +135,7 @@ on_read (uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
       w->len -= used;
       if (exit_ev)
         {
-          char id[65];
-          struct cd_daemon *d = w->d;
-          memcpy (id, w->id, sizeof id);
-          watch_drop (w);
-          ctr_exited (d, id);
+          watch_end (w);
           return;
         }
     }
@@ -144,11 +147,7 @@ on_connect (uv_connect_t *req, int status)
   struct watch *w = req->data;
   if (status < 0)
     {
-      char id[65];
-      struct cd_daemon *d = w->d;
-      memcpy (id, w->id, sizeof id);
-      watch_drop (w);
-      ctr_exited (d, id);
+      watch_end (w);
       return;
     }
   uv_read_start ((uv_stream_t *) &w->pipe, on_alloc, on_read);
