@@ -8,7 +8,7 @@ CC ?= gcc
 
 PKGS_DAEMON := libmicrohttpd json-c sqlite3 libuv libarchive libcrypto libsystemd
 PKGS_CLIENT := libcurl json-c libcrypto
-PKGS_MON := json-c libcrypto libseccomp
+PKGS_MON := json-c libseccomp
 PKGS_TEST := cmocka
 
 CFLAGS ?= -O2 -g
@@ -52,9 +52,12 @@ $(BIN)/cdctl: $(call obj,client/main.c $(CLIENT_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLIENT))
 
-$(BIN)/cdmon: $(call obj,monitor/main.c $(MON_SRCS) $(LIB_SRCS))
+# cdmon: static (no dynamic loading on the start path of every container) and
+# without libcrypto (lib/sha256.c is not needed by the runtime).
+MON_LIB_SRCS := $(filter-out lib/sha256.c,$(LIB_SRCS))
+$(BIN)/cdmon: $(call obj,monitor/main.c $(MON_SRCS) $(MON_LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_MON))
+	$(CC) $(LDFLAGS) $(if $(SAN),,-static) -o $@ $^ $(call pc_libs,$(if $(SAN),,--static) $(PKGS_MON))
 
 # cdmon-relay: the long-lived half of cdmon (monitor/relay.h), libc only and
 # static so that a monitor stays under 1 MiB resident (dynamic with SAN).

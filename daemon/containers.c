@@ -51,8 +51,10 @@ resolv_conf (void)
   return out;
 }
 
-static int
-write_ctr_files (struct cd_daemon *d, const char *id, const char *hostname, struct cd_err *err)
+/* /etc/hostname, /etc/hosts and /etc/resolv.conf of the container, written at
+ * every start as Docker does (edits inside the container last one run). */
+int
+ctr_write_files (struct cd_daemon *d, const char *id, const char *hostname, struct cd_err *err)
 {
   cleanup_free char *dir = ctr_dir (d, id);
   int r = cd_mkdir_p (dir, 0710, err);
@@ -61,17 +63,17 @@ write_ctr_files (struct cd_daemon *d, const char *id, const char *hostname, stru
   char path[4200], buf[1024];
   snprintf (path, sizeof path, "%s/hostname", dir);
   snprintf (buf, sizeof buf, "%s\n", hostname);
-  if ((r = cd_write_file_atomic (path, buf, strlen (buf), 0644, err)) < 0)
+  if ((r = cd_write_file_replace (path, buf, strlen (buf), 0644, err)) < 0)
     return r;
   snprintf (path, sizeof path, "%s/hosts", dir);
   snprintf (buf, sizeof buf, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
             "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
             "ff02::2\tip6-allrouters\n");
-  if ((r = cd_write_file_atomic (path, buf, strlen (buf), 0644, err)) < 0)
+  if ((r = cd_write_file_replace (path, buf, strlen (buf), 0644, err)) < 0)
     return r;
   cleanup_free char *rc = resolv_conf ();
   snprintf (path, sizeof path, "%s/resolv.conf", dir);
-  return cd_write_file_atomic (path, rc ? rc : "", rc ? strlen (rc) : 0, 0644, err);
+  return cd_write_file_replace (path, rc ? rc : "", rc ? strlen (rc) : 0, 0644, err);
 }
 
 static json_object *
@@ -156,8 +158,9 @@ ctr_create (struct cd_daemon *d, json_object *body, const char *name, char id_ou
   if (hn == NULL || *hn == '\0')
     json_object_object_add (spec.config, "Hostname", json_object_new_string (shortid));
   r = img_ctr_layer_create (d->images, image_id, id, err);
+  cleanup_free char *cdir = r == 0 ? ctr_dir (d, id) : NULL;
   if (r == 0)
-    r = write_ctr_files (d, id, json_object_get_string (get (spec.config, "Hostname")), err);
+    r = cdir ? cd_mkdir_p (cdir, 0710, err) : cd_err_set (err, ENOMEM, "out of memory");
   if (r == 0)
     r = insert_row (d, id, rname, image_id, body, &spec, err);
   if (r < 0)

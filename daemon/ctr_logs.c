@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,7 +21,107 @@ struct logs_job
   struct cd_daemon *d;
   struct ctr_logs_opts o;
   int fd;
+  struct follower *fw; /* following: woken on log writes and state changes */
 };
+
+/* A following reader: an inotify watch on the log's directory (writes,
+ * rotation, creation) and an eventfd the loop thread signals when the
+ * container's state changes, so a follow ends as soon as the exit is recorded. */
+struct follower
+{
+  char id[65];
+  int ino, efd;
+  struct follower *next;
+};
+
+struct ctr_followers
+{
+  pthread_mutex_t mu;
+  struct follower *head;
+};
+
+void
+ctr_logs_notify (struct cd_daemon *d, const char *id)
+{
+  struct ctr_followers *fs = d->followers;
+  if (fs == NULL)
+    return;
+  pthread_mutex_lock (&fs->mu);
+  for (struct follower *f = fs->head; f; f = f->next)
+    if (strcmp (f->id, id) == 0)
+      eventfd_write (f->efd, 1);
+  pthread_mutex_unlock (&fs->mu);
+}
+
+static void
+follower_free (struct ctr_followers *fs, struct follower *fw)
+{
+  if (fw == NULL)
+    return;
+  pthread_mutex_lock (&fs->mu);
+  for (struct follower **pp = &fs->head; *pp; pp = &(*pp)->next)
+    if (*pp == fw)
+      {
+        *pp = fw->next;
+        break;
+      }
+  pthread_mutex_unlock (&fs->mu);
+  close (fw->ino);
+  close (fw->efd);
+  free (fw);
+}
+
+/* Registered before the first state check, so no exit can be missed. */
+static int
+follower_new (struct ctr_followers *fs, const char *id, const char *log_path,
+              struct follower **out, struct cd_err *err)
+{
+  struct follower *fw = calloc (1, sizeof *fw);
+  char dir[4200];
+  snprintf (dir, sizeof dir, "%s", log_path);
+  if (fw == NULL)
+    return cd_err_set (err, ENOMEM, "out of memory");
+  snprintf (fw->id, sizeof fw->id, "%s", id);
+  fw->ino = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
+  fw->efd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fw->ino < 0 || fw->efd < 0
+      || inotify_add_watch (fw->ino, dirname (dir),
+                            IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
+    {
+      int r = cd_err_sys (err, errno, "cannot watch the log of %s", id);
+      if (fw->ino >= 0)
+        close (fw->ino);
+      if (fw->efd >= 0)
+        close (fw->efd);
+      free (fw);
+      return r;
+    }
+  pthread_mutex_lock (&fs->mu);
+  fw->next = fs->head;
+  fs->head = fw;
+  pthread_mutex_unlock (&fs->mu);
+  *out = fw;
+  return 0;
+}
+
+/* Sleeps until the log changes, the state changes or a second passes;
+ * false when the reader went away. */
+static bool
+follower_wait (struct logs_job *j)
+{
+  struct pollfd p[3] = { { .fd = j->fw->ino, .events = POLLIN },
+                         { .fd = j->fw->efd, .events = POLLIN },
+                         { .fd = j->fd, .events = 0 } };
+  int n = poll (p, 3, 1000);
+  if (n > 0 && (p[2].revents & (POLLERR | POLLHUP)))
+    return false;
+  char buf[4096];
+  while (read (j->fw->ino, buf, sizeof buf) > 0)
+    ;
+  eventfd_t v;
+  eventfd_read (j->fw->efd, &v);
+  return true;
+}
 
 void
 ctr_logs_frame_header (unsigned char hdr[8], int stream, uint32_t len)
@@ -143,9 +246,8 @@ attach_open (struct logs_job *j)
             fseek (f, 0, SEEK_END);
           return f;
         }
-      if (!still_running (j) || reader_gone (j->fd))
+      if (!still_running (j) || !follower_wait (j))
         return NULL;
-      usleep (20000);
     }
 }
 
@@ -239,9 +341,8 @@ follow (struct logs_job *j, FILE *f, long *skip)
           stream_file (j, f, skip);
           break;
         }
-      if (reader_gone (j->fd))
+      if (reader_gone (j->fd) || !follower_wait (j))
         break;
-      usleep (50000);
     }
   fclose (f);
 }
@@ -256,6 +357,7 @@ logs_thread (void *arg)
       FILE *f = attach_open (j);
       if (f)
         follow (j, f, &none);
+      follower_free (j->d->followers, j->fw);
       if (j->o.done)
         j->o.done (j->o.done_ctx);
       free (j);
@@ -288,6 +390,7 @@ logs_thread (void *arg)
       stream_file (j, f, &skip);
       fclose (f);
     }
+  follower_free (j->d->followers, j->fw);
   close (j->fd);
   free (j);
   return NULL;
@@ -302,17 +405,50 @@ ctr_logs_start (struct cd_daemon *d, const struct ctr_logs_opts *o, int fd, stru
   j->d = d;
   j->o = *o;
   j->fd = fd;
+  if ((o->follow || o->attach) && d->followers == NULL)
+    {
+      /* created on the loop thread, before any reader thread uses it */
+      struct ctr_followers *fs = calloc (1, sizeof *fs);
+      if (fs == NULL)
+        {
+          free (j);
+          return cd_err_set (err, ENOMEM, "out of memory");
+        }
+      pthread_mutex_init (&fs->mu, NULL);
+      d->followers = fs;
+    }
+  int r = 0;
+  if ((o->follow || o->attach)
+      && (r = follower_new (d->followers, o->id, o->log_path, &j->fw, err)) < 0)
+    {
+      free (j);
+      return r;
+    }
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init (&attr);
   pthread_attr_setdetachstate (&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize (&attr, 256 * 1024);
-  int r = pthread_create (&t, &attr, logs_thread, j);
+  r = pthread_create (&t, &attr, logs_thread, j);
   pthread_attr_destroy (&attr);
   if (r != 0)
     {
+      if (j->fw)
+        follower_free (d->followers, j->fw);
       free (j);
       return cd_err_sys (err, r, "cannot start the logs reader");
     }
   return 0;
+}
+
+void
+ctr_logs_fini (struct cd_daemon *d)
+{
+  struct ctr_followers *fs = d->followers;
+  /* readers still running keep it (the process is about to exit) */
+  if (fs == NULL || fs->head != NULL)
+    return;
+  pthread_mutex_destroy (&fs->mu);
+  free (fs);
+  d->followers = NULL;
 }

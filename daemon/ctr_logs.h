@@ -25,6 +25,10 @@ struct ctr_logs_opts
  * the log, or the container's exit when following, or the reader going away). */
 int ctr_logs_start (struct cd_daemon *d, const struct ctr_logs_opts *o, int fd,
                     struct cd_err *err);
+/* Loop thread: the container's state changed; following readers re-check it. */
+void ctr_logs_notify (struct cd_daemon *d, const char *id);
+/* Shutdown: frees the followers' registry when no reader is left. */
+void ctr_logs_fini (struct cd_daemon *d);
 /* Encodes one frame header: stream 1 stdout, 2 stderr. */
 void ctr_logs_frame_header (unsigned char hdr[8], int stream, uint32_t len);
 /* Parses an RFC3339Nano time into nanoseconds since the epoch (0 on error). */

@@ -13,6 +13,9 @@
  * failure the container stays "created" with State.Error and ExitCode set;
  * *exit_code gets 125/126/127. */
 int ctr_start_sync (struct cd_daemon *d, const char *id, int *exit_code, struct cd_err *err);
+/* Writes the container's hostname, hosts and resolv.conf (at each start). */
+int ctr_write_files (struct cd_daemon *d, const char *id, const char *hostname,
+                     struct cd_err *err);
 /* Loop thread, after a successful start: watch the monitor, emit "start". */
 void ctr_started (struct cd_daemon *d, const char *id);
 

@@ -83,7 +83,7 @@ write_bundle (struct cd_daemon *d, const struct store_container *c, const char *
       snprintf (path, sizeof path, "%s/config.json", bdir);
       const char *text = json_object_to_json_string_ext (spec, JSON_C_TO_STRING_PLAIN
                                                                    | JSON_C_TO_STRING_NOSLASHESCAPE);
-      r = cd_write_file_atomic (path, text, strlen (text), 0600, err);
+      r = cd_write_file_replace (path, text, strlen (text), 0600, err);
     }
   json_object_put (spec);
   json_object_put (cfg);
@@ -275,7 +275,11 @@ ctr_start_sync (struct cd_daemon *d, const char *id, int *exit_code, struct cd_e
       snprintf (old, sizeof old, "%s/%s", bdir, stale[i]);
       unlink (old);
     }
-  r = write_bundle (d, &c, bdir, err);
+  json_object *cfg = json_tokener_parse (c.config);
+  r = ctr_write_files (d, c.id, json_object_get_string (get (cfg, "Hostname")), err);
+  json_object_put (cfg);
+  if (r == 0)
+    r = write_bundle (d, &c, bdir, err);
   if (r == 0)
     r = launch (d, &c, bdir, exit_code, err);
   if (r < 0 && *exit_code == 0)

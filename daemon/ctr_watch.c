@@ -8,6 +8,7 @@
 
 #include "cleanup.h"
 #include "daemon/containers.h"
+#include "daemon/ctr_logs.h"
 #include "daemon/ctr_run.h"
 #include "daemon/events.h"
 #include "fsutil.h"
@@ -328,6 +329,7 @@ ctr_exited (struct cd_daemon *d, const char *id)
     json_object_object_add (st, "Error", json_object_new_string ("the monitor died without an exit record"));
   store_container_set_state (d->store, c.id, "exited", json_object_to_json_string (st),
                              c.restart_count, &err);
+  ctr_logs_notify (d, c.id);
   emit_die (d, &c, code, oom);
   wake (d, c.id, false, code);
   after_exit (d, &c, hc, st, code);

@@ -11,6 +11,7 @@
 
 #include "api/server.h"
 #include "cleanup.h"
+#include "daemon/ctr_logs.h"
 #include "daemon/ctr_run.h"
 #include "daemon/events.h"
 #include "fsutil.h"
@@ -215,6 +216,7 @@ void
 cd_daemon_fini (struct cd_daemon *d)
 {
   ctr_run_fini (d);
+  ctr_logs_fini (d);
   free (d->run);
   d->run = NULL;
   ev_bus_free (d->events);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,9 +59,9 @@ fsync_parent (const char *path)
   return fsync (fd) < 0 ? -errno : 0;
 }
 
-int
-cd_write_file_atomic (const char *path, const void *data, size_t len, mode_t mode,
-                      struct cd_err *err)
+static int
+write_file (const char *path, const void *data, size_t len, mode_t mode, bool durable,
+            struct cd_err *err)
 {
   char tmp[PATH_MAX];
   if ((size_t) snprintf (tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
@@ -83,14 +84,29 @@ cd_write_file_atomic (const char *path, const void *data, size_t len, mode_t mod
       p += w;
       len -= (size_t) w;
     }
-  if (fsync (fd) < 0 || rename (tmp, path) < 0)
+  if ((durable && fsync (fd) < 0) || rename (tmp, path) < 0)
     {
       int e = errno;
       unlink (tmp);
       return cd_err_sys (err, e, "write `%s`", path);
     }
-  fsync_parent (path);
+  if (durable)
+    fsync_parent (path);
   return 0;
+}
+
+int
+cd_write_file_atomic (const char *path, const void *data, size_t len, mode_t mode,
+                      struct cd_err *err)
+{
+  return write_file (path, data, len, mode, true, err);
+}
+
+int
+cd_write_file_replace (const char *path, const void *data, size_t len, mode_t mode,
+                       struct cd_err *err)
+{
+  return write_file (path, data, len, mode, false, err);
 }
 
 int

@@ -56,7 +56,7 @@ mon_exit_write (const char *bundle, const struct mon_exit *e, struct cd_err *err
   if (n == 0)
     return cd_err_set (err, EOVERFLOW, "exit status too long");
   text[n++] = '\n';
-  return cd_write_file_atomic (path, text, n, 0644, err);
+  return cd_write_file_replace (path, text, n, 0644, err);
 }
 
 int64_t

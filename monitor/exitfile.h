@@ -28,7 +28,8 @@ void mon_exit_from_status (struct mon_exit *e, int wstatus);
  * no newline. Returns the length (0 when CAP is too small). */
 size_t mon_exit_format (char *dst, size_t cap, const struct mon_exit *e, bool event);
 
-/* Writes BUNDLE/exit.json atomically (temp + fsync + rename). */
+/* Writes BUNDLE/exit.json atomically (temp + rename; the exec-root is runtime
+ * state: a daemon crash keeps it, a machine crash ends the container anyway). */
 int mon_exit_write (const char *bundle, const struct mon_exit *e, struct cd_err *err);
 
 /* The oom_kill counter in a cgroup v1 memory.oom_control or a cgroup v2

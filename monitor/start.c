@@ -70,7 +70,7 @@ write_pid_file (struct mon_setup *s, const char *bundle, struct cd_err *err)
   char text[32];
   int n = snprintf (text, sizeof text, "%d\n", (int) getpid ());
   snprintf (s->pid_path, sizeof s->pid_path, "%s/monitor.pid", bundle);
-  return cd_write_file_atomic (s->pid_path, text, (size_t) n, 0644, err);
+  return cd_write_file_replace (s->pid_path, text, (size_t) n, 0644, err);
 }
 
 static int

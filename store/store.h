@@ -10,6 +10,10 @@
 struct cd_store
 {
   sqlite3 *db;
+  /* Events only, synchronous=NORMAL: an event insert never waits for the
+   * disk (it runs on the loop thread); the next durable commit on db syncs
+   * the shared WAL, so at most the last events are lost on power loss. */
+  sqlite3 *ev_db;
   char *path;
 };
 
