@@ -1,8 +1,10 @@
 #include "daemon/containers.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -131,6 +133,32 @@ insert_row (struct cd_daemon *d, const char *id, const char *name, const char *i
   return r;
 }
 
+/* A generated name nobody uses, as Docker picks it: adjective_surname, then
+ * with a digit appended on the next tries, then the short ID. */
+static void
+unused_name (struct cd_daemon *d, const char *id, char *buf, size_t len)
+{
+  for (int i = 0; i < 6; i++)
+    {
+      ctr_random_name (buf, len);
+      if (i > 0)
+        {
+          unsigned char digit = 0;
+          if (getrandom (&digit, 1, 0) != 1)
+            digit = (unsigned char) i;
+          size_t n = strlen (buf);
+          snprintf (buf + n, len - n, "%d", digit % 10);
+        }
+      struct store_container c;
+      struct cd_err ignore;
+      int r = store_container_find (d->store, buf, &c, &ignore);
+      store_container_clear (&c);
+      if (r == -ENOENT)
+        return;
+    }
+  snprintf (buf, len, "%.12s", id);
+}
+
 int
 ctr_create (struct cd_daemon *d, json_object *body, const char *name, char id_out[65],
             json_object **warnings, struct cd_err *err)
@@ -149,7 +177,7 @@ ctr_create (struct cd_daemon *d, json_object *body, const char *name, char id_ou
       return cd_err_set (err, EIO, "getrandom failed");
     }
   if (name == NULL || *name == '\0')
-    ctr_random_name (rname, sizeof rname);
+    unused_name (d, id, rname, sizeof rname);
   else
     snprintf (rname, sizeof rname, "%s", name[0] == '/' ? name + 1 : name);
   const char *hn = json_object_get_string (get (spec.config, "Hostname"));

@@ -139,3 +139,16 @@ ctr_dirs() { find "$T/root/overlay2" -mindepth 1 -maxdepth 1 -name "$1*" | wc -l
   run $DOCKER create --name web2 nosuchimage:1
   [ "$status" -ne 0 ]
 }
+
+@test "generated names: 80 unnamed creates all succeed with distinct Docker-style names" {
+  # 80 draws from adjective_surname pairs collide almost surely; a taken
+  # name must be drawn again (then with a digit), never fail the create
+  for i in $(seq 80); do
+    code=$(api -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' http://d/containers/create -d '{"Image":"busybox"}')
+    [ "$code" = 201 ]
+  done
+  names=$(api 'http://d/containers/json?all=1' | $PY -c 'import json,sys; print("\n".join(c["Names"][0] for c in json.load(sys.stdin)))')
+  [ "$(echo "$names" | wc -l)" -eq 80 ]
+  [ "$(echo "$names" | sort -u | wc -l)" -eq 80 ]
+  [ -z "$(echo "$names" | grep -Ev '^/[a-z]+_[a-z]+[0-9]?$')" ]
+}
