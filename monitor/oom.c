@@ -46,3 +46,30 @@ mon_oom_file (const char *bundle, char *out, size_t cap)
     }
   rt_config_free (&c);
 }
+
+void
+mon_cgroup_dirs (const char *bundle, char *out, size_t cap)
+{
+  out[0] = '\0';
+  struct rt_config c;
+  struct cd_err err;
+  if (rt_config_load (bundle, &c, &err) < 0)
+    return;
+  struct rt_cgroups cg;
+  if (c.cgroups_path != NULL && rt_cg_discover (c.cgroups_path, &cg, &err) == 0)
+    {
+      size_t n = 0;
+      for (size_t i = 0; i < cg.n && !cg.own; i++)
+        {
+          int w = snprintf (out + n, cap - n, "%s%s", n ? "\n" : "", cg.h[i].dir);
+          if (w < 0 || (size_t) w >= cap - n || strchr (cg.h[i].dir, '\n'))
+            {
+              out[0] = '\0'; /* all or nothing: the helper removes them then */
+              break;
+            }
+          n += (size_t) w;
+        }
+      rt_cg_free (&cg);
+    }
+  rt_config_free (&c);
+}

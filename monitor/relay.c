@@ -4,7 +4,8 @@
  * hold the monitor forever):
  *   DRAINING  read what the container left in its pipes (EOF, or 1 s when
  *             something outside the container still holds a write end);
- *   CLEANUP   exit.json is written, `cdmon --cleanup` runs (10 s at most);
+ *   CLEANUP   exit.json is written, the cgroups are removed (by one rmdir each,
+ *             else by `cdmon --cleanup`, 10 s at most);
  *   NOTIFY    the exit event is queued to every client and flushed (1 s).
  */
 #include "monitor/relay.h"

@@ -23,6 +23,7 @@ struct relay_opts
   const char *id, *bundle, *log_path, *started_at;
   const char *oom_file;  /* memory.oom_control / memory.events, or NULL */
   const char *cdmon;     /* cdmon binary for --cleanup, or NULL */
+  const char *cgroup_dirs; /* newline-separated cgroup dirs to rmdir, or NULL/"" */
   int64_t log_max_size;
   int log_max_file;
   pid_t pid;

@@ -210,10 +210,39 @@ unlink_owned (struct relay *r)
     unlink (path);
 }
 
+/* The common case without a process: every cgroup directory is empty once
+ * the init is reaped (the pid namespace is gone with it), so one rmdir each
+ * does. True when all are gone; anything else is left to `cdmon --cleanup`,
+ * which kills stragglers and retries. */
+static bool
+remove_cgroups (struct relay *r)
+{
+  const char *p = r->o->cgroup_dirs;
+  if (p == NULL || *p == '\0')
+    return false;
+  bool all = true;
+  while (*p)
+    {
+      size_t n = strcspn (p, "\n");
+      char dir[PATH_MAX];
+      if (n < sizeof dir)
+        {
+          memcpy (dir, p, n);
+          dir[n] = '\0';
+          if (rmdir (dir) < 0 && errno != ENOENT)
+            all = false;
+        }
+      else
+        all = false;
+      p += n + (p[n] == '\n');
+    }
+  return all;
+}
+
 static pid_t
 spawn_cleanup (struct relay *r)
 {
-  if (r->o->cdmon == NULL)
+  if (r->o->cdmon == NULL || remove_cgroups (r))
     return 0;
   pid_t p = fork ();
   if (p == 0)

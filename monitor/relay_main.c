@@ -91,6 +91,8 @@ parse_args (int argc, char **argv, struct relay_opts *o)
         o->oom_file = v;
       else if (strcmp (k, "--cdmon") == 0)
         o->cdmon = v;
+      else if (strcmp (k, "--cgroup-dirs") == 0)
+        o->cgroup_dirs = v;
       else if (set_num (o, k, v) < 0)
         return -1;
     }

@@ -26,6 +26,7 @@ struct mon_setup
   struct mon_stdio io;
   char pid_path[PATH_MAX], ctl_path[PATH_MAX];
   char oom_path[PATH_MAX];
+  char cgroup_dirs[8192];
   char self[PATH_MAX], relay[PATH_MAX];
   char started_at[MON_TIME_MAX];
 };
@@ -113,6 +114,7 @@ prepare (const struct mon_opts *o, struct mon_setup *s, struct cd_err *err)
   if (r < 0)
     return r;
   mon_oom_file (o->bundle, s->oom_path, sizeof s->oom_path);
+  mon_cgroup_dirs (o->bundle, s->cgroup_dirs, sizeof s->cgroup_dirs);
   return 0;
 }
 
@@ -158,7 +160,7 @@ exec_relay (const struct mon_opts *o, struct mon_setup *s, pid_t pid, struct cd_
     "--ctl-fd", fd_arg (nb[3], s->ctl_fd), "--out-fd", fd_arg (nb[4], io->out_r),
     "--err-fd", fd_arg (nb[5], io->err_r), "--pty-fd", fd_arg (nb[6], io->pty_master),
     "--in-fd", fd_arg (nb[7], io->in_w), "--sync-fd", fd_arg (nb[8], o->sync_fd),
-    "--oom-file", s->oom_path, "--cdmon", s->self, NULL,
+    "--oom-file", s->oom_path, "--cgroup-dirs", s->cgroup_dirs, "--cdmon", s->self, NULL,
   };
   execv (s->relay, (char **) argv);
   return cd_err_sys (err, errno, "exec `%s`", s->relay);

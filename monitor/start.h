@@ -53,5 +53,9 @@ void mon_stdio_close_all (struct mon_stdio *s);
 /* oom.c: the file holding the oom_kill counter of the container's memory
  * cgroup (linux.cgroupsPath of BUNDLE/config.json); "" when it has none. */
 void mon_oom_file (const char *bundle, char *out, size_t cap);
+/* The container's cgroup directories (one per hierarchy), newline-separated,
+ * for the relay to remove after the exit without running `cdmon --cleanup`;
+ * "" when the container has no cgroup of its own or they do not fit. */
+void mon_cgroup_dirs (const char *bundle, char *out, size_t cap);
 
 #endif
