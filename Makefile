@@ -28,7 +28,7 @@ ALL_CFLAGS := $(CFLAGS) $(call pc_cflags,$(ALL_PKGS) $(PKGS_TEST))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-BINS := $(BIN)/cdaemon $(BIN)/cdctl $(BIN)/cdmon $(BIN)/cdmon-relay
+BINS := $(BIN)/cdaemon $(BIN)/cdctl $(BIN)/cdmon $(BIN)/cdmon-relay $(BIN)/cdinit
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
@@ -67,6 +67,12 @@ $(BIN)/cdmon-relay: $(call obj,$(RELAY_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(if $(SAN),,-static) -o $@ $^
 
+# cdinit: the init of --init containers, bind-mounted into images that have
+# no libc of their own: always static, never built with the sanitizers.
+$(BIN)/cdinit: init/cdinit.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -static -o $@ $<
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(call pc_libs,$(ALL_PKGS) $(PKGS_TEST)) -lpthread
@@ -103,7 +109,7 @@ install: $(BINS)
 	install -m 0644 systemd-units/cdaemon.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,cdaemon cdctl cdmon cdmon-relay)
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,cdaemon cdctl cdmon cdmon-relay cdinit)
 	rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/cdaemon.service $(DESTDIR)$(PREFIX)/lib/systemd/system/cdaemon.socket
 
 clean:

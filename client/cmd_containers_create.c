@@ -170,6 +170,8 @@ host_config (const struct cli_args *args, int auto_remove, json_object *body, st
   if (rp)
     json_object_object_add (hc, "RestartPolicy", rp);
   json_object_object_add (hc, "AutoRemove", json_object_new_boolean (auto_remove));
+  if (cli_args_bool (args, "init"))
+    json_object_object_add (hc, "Init", json_object_new_boolean (1));
   add_str (hc, "NetworkMode", args, "network");
   json_object *opts = kv_object (args, "log-opt");
   if (opts)

@@ -18,6 +18,8 @@
   { "env-file", 0, CLI_FLAG_LIST, "list", "Read in a file of environment variables", NULL,      \
     NULL },                                                                                      \
   { "hostname", 'h', CLI_FLAG_STRING, "string", "Container host name", NULL, NULL },             \
+  { "init", 0, CLI_FLAG_BOOL, NULL,                                                              \
+    "Run an init inside the container that forwards signals and reaps\nprocesses", NULL, NULL }, \
   { "label", 'l', CLI_FLAG_LIST, "list", "Set meta data on a container", NULL, NULL },           \
   { "log-opt", 0, CLI_FLAG_LIST, "list", "Log driver options", NULL, NULL },                     \
   { "name", 0, CLI_FLAG_STRING, "string", "Assign a name to the container", NULL, NULL },        \

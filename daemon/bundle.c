@@ -82,6 +82,9 @@ mounts (const struct bundle_in *in)
       snprintf (dst, sizeof dst, "/etc/%s", files[i]);
       add_mount (m, dst, "bind", src, bind);
     }
+  static const char *const init_ro[] = { "bind", "ro", NULL };
+  if (in->init_path)
+    add_mount (m, BUNDLE_INIT_PATH, "bind", in->init_path, init_ro);
   return m;
 }
 
@@ -205,6 +208,16 @@ bundle_build (const struct bundle_in *in, json_object **out, struct cd_err *err)
   json_object *argv = ctr_spec_argv (in->config);
   if (argv == NULL)
     return cd_err_set (err, EINVAL, "no command specified");
+  if (in->init_path)
+    {
+      json_object *cmd = argv;
+      argv = json_object_new_array ();
+      json_object_array_add (argv, json_object_new_string (BUNDLE_INIT_PATH));
+      json_object_array_add (argv, json_object_new_string ("--"));
+      for (size_t i = 0; i < json_object_array_length (cmd); i++)
+        json_object_array_add (argv, json_object_get (json_object_array_get_idx (cmd, i)));
+      json_object_put (cmd);
+    }
   json_object *o = json_object_new_object (), *root = json_object_new_object ();
   json_object_object_add (o, "ociVersion", json_object_new_string ("1.0.2"));
   json_object_object_add (o, "process", process (in, argv));

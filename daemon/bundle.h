@@ -17,7 +17,11 @@ struct bundle_in
   const char *lowerdir, *upperdir, *workdir, *merged;
   const char *cgroup_parent; /* "cdaemon" */
   const char *netns_path;    /* NULL: new (none) or host per NetworkMode */
+  const char *init_path;     /* --init: this binary runs as /sbin/docker-init -- argv */
 };
+
+/* Where --init's binary appears in the container (Docker's path). */
+#define BUNDLE_INIT_PATH "/sbin/docker-init"
 
 /* Builds config.json; *out is a new object. */
 int bundle_build (const struct bundle_in *in, json_object **out, struct cd_err *err);

@@ -23,6 +23,8 @@ enum
   OPT_CGROUP_PARENT,
   OPT_BRIDGE,
   OPT_BIP,
+  OPT_INIT,
+  OPT_INIT_PATH,
 };
 
 /* Flags given on the command line, applied after the file. */
@@ -30,6 +32,8 @@ struct flag_values
 {
   const char *host, *root, *exec_root, *group, *log_level, *cgroup_parent, *bridge, *bip;
   bool debug;
+  bool init;
+  const char *init_path;
 };
 
 static void
@@ -49,6 +53,8 @@ usage (FILE *f)
            "      --cgroup-parent string  Parent cgroup of containers (default cdaemon)\n"
            "      --bridge string         Default bridge device\n"
            "      --bip string            Default bridge address (CIDR)\n"
+           "      --init                  Run an init inside containers (reaps, forwards signals)\n"
+           "      --init-path string      Path to the init binary (default: cdinit next to cdaemon)\n"
            "  -h, --help                  Print this help\n"
            "  -v, --version               Print the version\n",
            CD_DEFAULT_HOST, CD_DEFAULT_ROOT, CD_DEFAULT_EXEC_ROOT, CD_DEFAULT_CONFIG,
@@ -82,6 +88,8 @@ parse_flags (int argc, char **argv, struct flag_values *fv, struct cd_err *err)
     { "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
     { "bridge", required_argument, NULL, OPT_BRIDGE },
     { "bip", required_argument, NULL, OPT_BIP },
+    { "init", no_argument, NULL, OPT_INIT },
+    { "init-path", required_argument, NULL, OPT_INIT_PATH },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -103,6 +111,8 @@ parse_flags (int argc, char **argv, struct flag_values *fv, struct cd_err *err)
         case OPT_CGROUP_PARENT: fv->cgroup_parent = optarg; break;
         case OPT_BRIDGE: fv->bridge = optarg; break;
         case OPT_BIP: fv->bip = optarg; break;
+        case OPT_INIT: fv->init = true; break;
+        case OPT_INIT_PATH: fv->init_path = optarg; break;
         case 'h': usage (stdout); return 1;
         case 'v': printf ("cdaemon version %s, API 1.41\n", CD_VERSION_STRING); return 1;
         case ':':
@@ -178,6 +188,15 @@ apply_file_key (struct cd_config *c, const char *key, json_object *v, struct cd_
     return file_string (v, key, &c->bridge, err);
   if (strcmp (key, "bip") == 0)
     return file_string (v, key, &c->bip, err);
+  if (strcmp (key, "init-path") == 0)
+    return file_string (v, key, &c->init_path, err);
+  if (strcmp (key, "init") == 0)
+    {
+      if (!json_object_is_type (v, json_type_boolean))
+        return cd_err_set (err, EINVAL, "config: `init` must be true or false");
+      c->init = json_object_get_boolean (v);
+      return 0;
+    }
   if (strcmp (key, "log-level") == 0)
     {
       if (!json_object_is_type (v, json_type_string))
@@ -266,6 +285,10 @@ apply_flags (struct cd_config *c, const struct flag_values *fv, struct cd_err *e
     r |= set_str (&c->bridge, fv->bridge);
   if (fv->bip)
     r |= set_str (&c->bip, fv->bip);
+  if (fv->init_path)
+    r |= set_str (&c->init_path, fv->init_path);
+  if (fv->init)
+    c->init = true;
   if (fv->group)
     {
       r |= set_str (&c->group, fv->group);
@@ -291,6 +314,8 @@ validate (struct cd_config *c, struct cd_err *err)
                        c->host);
   if (c->root[0] != '/' || c->exec_root[0] != '/')
     return cd_err_set (err, EINVAL, "--root and --exec-root must be absolute paths");
+  if (c->init_path && c->init_path[0] != '/')
+    return cd_err_set (err, EINVAL, "--init-path must be an absolute path");
   return 0;
 }
 
@@ -342,6 +367,7 @@ cd_config_free (struct cd_config *c)
   free (c->cgroup_parent);
   free (c->bridge);
   free (c->bip);
+  free (c->init_path);
   json_object_put (c->log_opts);
   json_object_put (c->default_pools);
   memset (c, 0, sizeof *c);

@@ -30,6 +30,8 @@ struct cd_config
   json_object *default_pools; /* default-address-pools */
   size_t max_body;            /* bytes accepted in a JSON request body */
   int shutdown_timeout;       /* seconds to drain requests on SIGTERM */
+  bool init;                  /* --init for containers that do not say (HostConfig.Init null) */
+  char *init_path;            /* init-path: the init binary; NULL: cdinit next to cdaemon */
 };
 
 /* Parses argv (flags win) and the config file. Returns 1 when --help or

@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "daemon/bundle.h"
+#include "daemon/ctr_init.h"
 #include "daemon/ctr_run.h"
 #include "fsutil.h"
 #include "images/ctrlayer.h"
@@ -72,7 +73,11 @@ write_bundle (struct cd_daemon *d, const struct store_container *c, const char *
                           .workdir = dirs.workdir, .merged = dirs.merged,
                           .cgroup_parent = d->cfg.cgroup_parent };
   json_object *spec = NULL;
-  r = cd_mkdir_p (bdir, 0700, err);
+  cleanup_free char *init = NULL;
+  r = ctr_init_path (&d->cfg, hc, &init, err);
+  in.init_path = init;
+  if (r == 0)
+    r = cd_mkdir_p (bdir, 0700, err);
   if (r == 0)
     r = cd_mkdir_p (dirs.merged, 0700, err);
   if (r == 0)

@@ -82,12 +82,36 @@ test_host_network_user_workdir (void **state)
   json_object_put (o);
 }
 
+/* --init: docker-init -- argv, cdinit bind-mounted read-only at Docker's path. */
+static void
+test_init (void **state)
+{
+  (void) state;
+  json_object *c = json_tokener_parse ("{\"Entrypoint\":[\"sh\",\"-c\"],\"Cmd\":[\"exit 3\"]}");
+  json_object *h = json_tokener_parse ("{\"ShmSize\":67108864}"), *o = NULL;
+  struct bundle_in in = { .id = "abc", .config = c, .host_config = h, .ctr_dir = "/r/containers/abc",
+                          .lowerdir = "/l", .upperdir = "/u", .workdir = "/w", .merged = "/m",
+                          .cgroup_parent = "cdaemon", .init_path = "/usr/local/bin/cdinit" };
+  struct cd_err err = { 0 };
+  assert_int_equal (bundle_build (&in, &o, &err), 0);
+  assert_string_equal (at (o, "process.args"), "[\"/sbin/docker-init\",\"--\",\"sh\",\"-c\",\"exit 3\"]");
+  json_object *m = json_object_object_get (o, "mounts");
+  json_object *last = json_object_array_get_idx (m, json_object_array_length (m) - 1);
+  assert_string_equal (at (last, "destination"), "\"/sbin/docker-init\"");
+  assert_string_equal (at (last, "source"), "\"/usr/local/bin/cdinit\"");
+  assert_string_equal (at (last, "options"), "[\"bind\",\"ro\"]");
+  json_object_put (o);
+  json_object_put (c);
+  json_object_put (h);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_defaults),
     cmocka_unit_test (test_host_network_user_workdir),
+    cmocka_unit_test (test_init),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

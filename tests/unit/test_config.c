@@ -101,6 +101,38 @@ test_errors (void **state)
   cd_config_free (&c);
 }
 
+/* --init / init-path, from the file or the flags. */
+static void
+test_init (void **state)
+{
+  (void) state;
+  struct cd_config c;
+  struct cd_err err = { 0 };
+  const char *p = write_cfg ("{}");
+  assert_int_equal (load (&c, &err, 2, "--config", p), 0);
+  assert_false (c.init);
+  assert_null (c.init_path);
+  cd_config_free (&c);
+  p = write_cfg ("{\"init\": true, \"init-path\": \"/opt/init\"}");
+  assert_int_equal (load (&c, &err, 2, "--config", p), 0);
+  assert_true (c.init);
+  assert_string_equal (c.init_path, "/opt/init");
+  cd_config_free (&c);
+  p = write_cfg ("{}");
+  assert_int_equal (load (&c, &err, 5, "--config", p, "--init", "--init-path", "/x/cdinit"), 0);
+  assert_true (c.init);
+  assert_string_equal (c.init_path, "/x/cdinit");
+  cd_config_free (&c);
+  p = write_cfg ("{\"init\": \"yes\"}");
+  assert_int_equal (load (&c, &err, 2, "--config", p), -EINVAL);
+  assert_non_null (strstr (err.msg, "`init` must be true or false"));
+  cd_config_free (&c);
+  p = write_cfg ("{\"init-path\": \"cdinit\"}");
+  assert_int_equal (load (&c, &err, 2, "--config", p), -EINVAL);
+  assert_non_null (strstr (err.msg, "--init-path must be an absolute path"));
+  cd_config_free (&c);
+}
+
 static int
 setup (void **state)
 {
@@ -125,6 +157,7 @@ main (void)
     cmocka_unit_test (test_defaults),
     cmocka_unit_test (test_file_then_flags),
     cmocka_unit_test (test_errors),
+    cmocka_unit_test (test_init),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
 }
