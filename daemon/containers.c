@@ -1,6 +1,8 @@
 #include "daemon/containers.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "images/ctrlayer.h"
 #include "images/images.h"
 #include "images/layers.h"
+#include "log.h"
 #include "store/containers.h"
 
 static json_object *
@@ -224,6 +227,56 @@ ctr_rename (struct cd_daemon *d, const char *ref, const char *name, struct cd_er
   return r;
 }
 
+static void *
+rm_rf_thread (void *arg)
+{
+  struct cd_err err;
+  if (cd_rm_rf (arg, &err) < 0)
+    log_warn ("removing %s: %s", (char *) arg, err.msg);
+  free (arg);
+  return NULL;
+}
+
+/* The container's layers and directory leave their places at once (renames
+ * into <root>/tmp/rm-<id>) and are deleted by a background thread, so a
+ * removal answers without waiting for the disk; what a crash interrupts is
+ * in tmp/, emptied at the next start. Falls back to deleting in place. */
+static void
+remove_files (struct cd_daemon *d, const char *id)
+{
+  struct cd_err ignore;
+  cleanup_free char *dir = ctr_dir (d, id);
+  char trash[4200], dest[4300], init[80];
+  snprintf (trash, sizeof trash, "%s/tmp/rm-%s", d->cfg.root, id);
+  snprintf (init, sizeof init, "%s-init", id);
+  bool moved = mkdir (trash, 0700) == 0;
+  if (moved)
+    {
+      snprintf (dest, sizeof dest, "%s/layer", trash);
+      moved = img_layer_move_out (d->cfg.root, id, dest, &ignore) == 0;
+      snprintf (dest, sizeof dest, "%s/init", trash);
+      moved = moved && img_layer_move_out (d->cfg.root, init, dest, &ignore) == 0;
+      snprintf (dest, sizeof dest, "%s/ctr", trash);
+      moved = moved && dir && (rename (dir, dest) == 0 || errno == ENOENT);
+    }
+  char *path = moved ? strdup (trash) : NULL;
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init (&attr);
+  pthread_attr_setdetachstate (&attr, PTHREAD_CREATE_DETACHED);
+  if (path && pthread_create (&t, &attr, rm_rf_thread, path) == 0)
+    path = NULL;
+  else
+    {
+      free (path);
+      img_ctr_layer_remove (d->images, id, &ignore);
+      if (dir)
+        cd_rm_rf (dir, &ignore);
+      cd_rm_rf (trash, &ignore);
+    }
+  pthread_attr_destroy (&attr);
+}
+
 int
 ctr_remove (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
             struct cd_err *err)
@@ -244,11 +297,7 @@ ctr_remove (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
   r = store_container_delete (d->store, c.id, err);
   if (r == 0)
     {
-      struct cd_err ignore;
-      cleanup_free char *dir = ctr_dir (d, c.id);
-      img_ctr_layer_remove (d->images, c.id, &ignore);
-      if (dir)
-        cd_rm_rf (dir, &ignore);
+      remove_files (d, c.id);
       memcpy (id_out, c.id, 65);
     }
   store_container_clear (&c);

@@ -1,5 +1,6 @@
 #include "images/layers.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,8 +164,8 @@ img_layer_commit_named (const char *root, const char *tmpdir, const char *parent
   return 0;
 }
 
-int
-img_layer_remove (const char *root, const char *cache_id, struct cd_err *err)
+static void
+unlink_short_link (const char *root, const char *cache_id)
 {
   char path[4096], link[64];
   snprintf (path, sizeof path, "%s/overlay2/%s/link", root, cache_id);
@@ -173,8 +174,27 @@ img_layer_remove (const char *root, const char *cache_id, struct cd_err *err)
       snprintf (path, sizeof path, "%s/overlay2/l/%s", root, link);
       unlink (path);
     }
+}
+
+int
+img_layer_remove (const char *root, const char *cache_id, struct cd_err *err)
+{
+  char path[4096];
+  unlink_short_link (root, cache_id);
   snprintf (path, sizeof path, "%s/overlay2/%s", root, cache_id);
   return cd_rm_rf (path, err);
+}
+
+int
+img_layer_move_out (const char *root, const char *cache_id, const char *dest,
+                    struct cd_err *err)
+{
+  char path[4096];
+  unlink_short_link (root, cache_id);
+  snprintf (path, sizeof path, "%s/overlay2/%s", root, cache_id);
+  if (rename (path, dest) < 0 && errno != ENOENT)
+    return cd_err_sys (err, errno, "rename `%s`", path);
+  return 0;
 }
 
 char *

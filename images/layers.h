@@ -24,6 +24,11 @@ int img_layer_commit_named (const char *root, const char *tmpdir, const char *pa
                             const char *name, struct cd_err *err);
 /* Removes a layer's directory and short link. Missing is not an error. */
 int img_layer_remove (const char *root, const char *cache_id, struct cd_err *err);
+/* Takes a layer out of the store at once (its l/ link, then a rename of its
+ * directory to dest on the same filesystem) for a later rm -rf of dest.
+ * A missing layer is not an error. */
+int img_layer_move_out (const char *root, const char *cache_id, const char *dest,
+                        struct cd_err *err);
 /* <root>/overlay2/<cache-id>/diff, malloc'd. */
 char *img_layer_diff_path (const char *root, const char *cache_id);
 /* The lowerdir= value for a layer and its parents, absolute paths, nearest
