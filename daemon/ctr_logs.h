@@ -27,7 +27,8 @@ int ctr_logs_start (struct cd_daemon *d, const struct ctr_logs_opts *o, int fd,
                     struct cd_err *err);
 /* Encodes one frame header: stream 1 stdout, 2 stderr. */
 void ctr_logs_frame_header (unsigned char hdr[8], int stream, uint32_t len);
-/* Parses an RFC3339Nano time into nanoseconds since the epoch (0 on error). */
+/* Parses an RFC3339Nano time into nanoseconds since the epoch (0 on error
+ * and for times before 1970, such as Go's zero time 0001-01-01). */
 int64_t ctr_logs_parse_time (const char *s);
 
 #endif
