@@ -20,7 +20,10 @@ pc_libs = $(shell pkg-config --libs $(1) 2>/dev/null)
 
 MAINS := daemon/main.c client/main.c monitor/main.c monitor/relay_main.c
 LIB_SRCS := $(wildcard lib/*.c)
-DAEMON_SRCS := $(filter-out $(MAINS),$(wildcard daemon/*.c api/*.c store/*.c images/*.c network/*.c))
+# The daemon also uses the runtime's cgroup placement (top) and the CLI's
+# docker timestamps (the until filter of prune).
+DAEMON_SRCS := $(filter-out $(MAINS),$(wildcard daemon/*.c api/*.c store/*.c images/*.c network/*.c)) \
+  runtime/cgroup.c client/timestamp.c
 CLIENT_SRCS := $(filter-out $(MAINS),$(wildcard client/*.c))
 MON_SRCS := $(filter-out $(MAINS),$(wildcard monitor/*.c runtime/*.c))
 ALL_PKGS := $(sort $(PKGS_DAEMON) $(PKGS_CLIENT) $(PKGS_MON))

@@ -18,6 +18,7 @@
 struct run_ctx
 {
   char id[65];
+  char ref[256];   /* {id} as the client gave it (Docker's messages name it) */
   int timeout;
   char *signal;
   bool started;    /* start succeeded: watch it from the loop */
@@ -46,7 +47,10 @@ ctx_for (struct api_req *req)
     }
   struct run_ctx *c = calloc (1, sizeof *c);
   if (c)
-    snprintf (c->id, sizeof c->id, "%s", sc.id);
+    {
+      snprintf (c->id, sizeof c->id, "%s", sc.id);
+      snprintf (c->ref, sizeof c->ref, "%s", req->params[0]);
+    }
   store_container_clear (&sc);
   return c;
 }
@@ -224,6 +228,8 @@ kill_work (struct api_job *job, int fd)
   int r = ctr_kill_sync (job->d, c->id, c->signal, &job->err);
   if (r == 0)
     api_job_reply_text (job, 204, NULL, "");
+  else
+    cd_err_wrap (&job->err, "Cannot kill container: %s", c->ref);
   return r;
 }
 

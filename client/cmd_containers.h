@@ -63,5 +63,6 @@ int cli_ctr_create (struct cli_ctx *ctx, const struct cli_args *args, int auto_r
 extern const struct cli_cmd cli_cmd_container_ls;
 extern const struct cli_cmd cli_cmd_container_rm;
 extern const struct cli_cmd cli_cmd_container_inspect;
+extern const struct cli_cmd cli_cmd_container_prune;
 
 #endif

@@ -222,7 +222,10 @@ ctr_rename (struct cd_daemon *d, const char *ref, const char *name, struct cd_er
   int r = store_container_find (d->store, ref, &c, err);
   if (r < 0)
     return r;
-  r = store_container_rename (d->store, c.id, name[0] == '/' ? name + 1 : name, err);
+  if (strcmp (c.name, name[0] == '/' ? name + 1 : name) == 0)
+    r = cd_err_set (err, EINVAL, "Renaming a container with the same name as its current name");
+  else
+    r = store_container_rename (d->store, c.id, name[0] == '/' ? name + 1 : name, err);
   store_container_clear (&c);
   return r;
 }

@@ -151,7 +151,10 @@ ctr_logs_parse_time (const char *s)
       for (; digits < 9; digits++)
         ns *= 10;
     }
-  return (int64_t) timegm (&tm) * 1000000000 + ns;
+  time_t secs = timegm (&tm);
+  if (secs <= 0 || secs > INT64_MAX / 1000000000 - 1)
+    return 0; /* Go's zero time "0001-01-01T00:00:00Z" would overflow */
+  return (int64_t) secs * 1000000000 + ns;
 }
 
 static int

@@ -31,7 +31,8 @@ void ctr_logs_notify (struct cd_daemon *d, const char *id);
 void ctr_logs_fini (struct cd_daemon *d);
 /* Encodes one frame header: stream 1 stdout, 2 stderr. */
 void ctr_logs_frame_header (unsigned char hdr[8], int stream, uint32_t len);
-/* Parses an RFC3339Nano time into nanoseconds since the epoch (0 on error). */
+/* Parses an RFC3339Nano time into nanoseconds since the epoch (0 on error
+ * and for times before 1970, such as Go's zero time 0001-01-01). */
 int64_t ctr_logs_parse_time (const char *s);
 
 #endif
