@@ -91,16 +91,19 @@ int
 store_container_set_state (struct cd_store *s, const char *id, const char *state,
                            const char *state_json, int restart_count, struct cd_err *err)
 {
+  /* Runtime state: through the connection that does not wait for the disk
+   * (store.h: meaningless after a reboot, kept by a crash of the daemon). */
   cleanup_stmt sqlite3_stmt *st = NULL;
-  int r = store_prepare (s, "UPDATE containers SET state = ?, state_json = ?, restart_count = ?"
-                            " WHERE id = ?", &st, err);
-  if (r < 0)
-    return r;
+  if (sqlite3_prepare_v2 (s->rt_db, "UPDATE containers SET state = ?, state_json = ?,"
+                          " restart_count = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+    return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->rt_db));
   sqlite3_bind_text (st, 1, state, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 2, state_json, -1, SQLITE_STATIC);
   sqlite3_bind_int (st, 3, restart_count);
   sqlite3_bind_text (st, 4, id, -1, SQLITE_STATIC);
-  return done (s, st, err);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->rt_db));
+  return 0;
 }
 
 int

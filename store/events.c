@@ -8,10 +8,10 @@ store_event_add (struct cd_store *s, const struct store_event *ev, int64_t keep,
                  struct cd_err *err)
 {
   cleanup_stmt sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (s->ev_db, "INSERT INTO events(time_nano, type, action, actor_id,"
+  if (sqlite3_prepare_v2 (s->rt_db, "INSERT INTO events(time_nano, type, action, actor_id,"
                           " attributes, scope) VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL)
       != SQLITE_OK)
-    return cd_err_set (err, EIO, "store: recording event: %s", sqlite3_errmsg (s->ev_db));
+    return cd_err_set (err, EIO, "store: recording event: %s", sqlite3_errmsg (s->rt_db));
   sqlite3_bind_int64 (st, 1, ev->time_nano);
   sqlite3_bind_text (st, 2, ev->type, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 3, ev->action, -1, SQLITE_STATIC);
@@ -19,13 +19,13 @@ store_event_add (struct cd_store *s, const struct store_event *ev, int64_t keep,
   sqlite3_bind_text (st, 5, ev->attributes_json ? ev->attributes_json : "{}", -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 6, ev->scope ? ev->scope : "local", -1, SQLITE_STATIC);
   if (sqlite3_step (st) != SQLITE_DONE)
-    return cd_err_set (err, EIO, "store: recording event: %s", sqlite3_errmsg (s->ev_db));
-  int64_t seq = sqlite3_last_insert_rowid (s->ev_db);
+    return cd_err_set (err, EIO, "store: recording event: %s", sqlite3_errmsg (s->rt_db));
+  int64_t seq = sqlite3_last_insert_rowid (s->rt_db);
   /* Trim in batches so the delete runs once per 64 events, not every time. */
   if (keep > 0 && seq % 64 == 0)
     {
       cleanup_stmt sqlite3_stmt *del = NULL;
-      if (sqlite3_prepare_v2 (s->ev_db, "DELETE FROM events WHERE seq <= ?", -1, &del, NULL)
+      if (sqlite3_prepare_v2 (s->rt_db, "DELETE FROM events WHERE seq <= ?", -1, &del, NULL)
           == SQLITE_OK)
         {
           sqlite3_bind_int64 (del, 1, seq - keep);

@@ -130,14 +130,14 @@ store_open (const char *root, struct cd_store **out, struct cd_err *err)
                           " PRAGMA foreign_keys=ON;", err)) < 0
       || (r = migrate (s, err)) < 0)
     goto fail;
-  if (sqlite3_open_v2 (s->path, &s->ev_db, flags, NULL) != SQLITE_OK
-      || sqlite3_exec (s->ev_db, "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK)
+  if (sqlite3_open_v2 (s->path, &s->rt_db, flags, NULL) != SQLITE_OK
+      || sqlite3_exec (s->rt_db, "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK)
     {
       r = cd_err_set (err, EIO, "cannot open store %s: %s", s->path,
-                      s->ev_db ? sqlite3_errmsg (s->ev_db) : "out of memory");
+                      s->rt_db ? sqlite3_errmsg (s->rt_db) : "out of memory");
       goto fail;
     }
-  sqlite3_busy_timeout (s->ev_db, 5000);
+  sqlite3_busy_timeout (s->rt_db, 5000);
   *out = s;
   return 0;
 fail:
@@ -150,8 +150,8 @@ store_close (struct cd_store *s)
 {
   if (s == NULL)
     return;
-  if (s->ev_db)
-    sqlite3_close_v2 (s->ev_db);
+  if (s->rt_db)
+    sqlite3_close_v2 (s->rt_db);
   if (s->db)
     sqlite3_close_v2 (s->db);
   free (s->path);

@@ -10,10 +10,14 @@
 struct cd_store
 {
   sqlite3 *db;
-  /* Events only, synchronous=NORMAL: an event insert never waits for the
-   * disk (it runs on the loop thread); the next durable commit on db syncs
-   * the shared WAL, so at most the last events are lost on power loss. */
-  sqlite3 *ev_db;
+  /* synchronous=NORMAL, for what a reboot makes meaningless anyway: events
+   * and the runtime state of containers (running/exited, pid, exit code).
+   * A commit here never waits for the disk (most run on the loop thread or
+   * on the start path); a crash of the daemon keeps it (page cache), the
+   * next durable commit on db syncs the shared WAL, and after a power loss
+   * the newest of these may be missing: start-up reconciliation derives the
+   * state of containers again from what is left (no process survives). */
+  sqlite3 *rt_db;
   char *path;
 };
 
