@@ -7,7 +7,9 @@ SAN ?=
 CC ?= gcc
 
 PKGS_DAEMON := libmicrohttpd json-c sqlite3 libuv libarchive libcrypto libsystemd
-PKGS_CLIENT := libcurl json-c libcrypto
+# cdctl links no libcurl and no libcrypto: each costs its start-up time
+# (Debian's libcurl alone, with its 30 libraries, ~17 ms per run).
+PKGS_CLIENT := json-c
 PKGS_MON := json-c libseccomp
 PKGS_TEST := cmocka
 
@@ -51,7 +53,13 @@ $(BIN)/cdaemon: $(call obj,daemon/main.c $(DAEMON_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_DAEMON)) -lpthread
 
-$(BIN)/cdctl: $(call obj,client/main.c $(CLIENT_SRCS) $(LIB_SRCS))
+# lib/ as an archive: the client takes only the objects it calls (not
+# lib/sha256.o and its libcrypto).
+$(BUILD)/libcdlib.a: $(call obj,$(LIB_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/cdctl: $(call obj,client/main.c $(CLIENT_SRCS)) $(BUILD)/libcdlib.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLIENT))
 

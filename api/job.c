@@ -159,11 +159,14 @@ job_on_body (struct api_req *req, const char *data, size_t len)
   if (job->body_wfd < 0)
     return (ssize_t) len; /* the worker stopped reading: discard */
   ssize_t w = write (job->body_wfd, data, len);
-  if (w >= 0)
+  if (w >= 0 && (size_t) w == len)
     return w;
-  if (errno == EAGAIN)
+  if (w >= 0 || errno == EAGAIN)
     {
-      /* Pipe full: park the connection until the worker drains it. */
+      /* Pipe full, even after a part: park the connection until the worker
+       * drains it. MHD offers the rest again only on an event, and in
+       * edge-triggered epoll a client that has sent everything makes none:
+       * the resume is that event. */
       if (!job->poll_open)
         {
           uv_poll_init (req->d->loop, &job->poll, job->body_wfd);
@@ -171,7 +174,7 @@ job_on_body (struct api_req *req, const char *data, size_t len)
         }
       uv_poll_start (&job->poll, UV_WRITABLE, on_pipe_writable);
       api_suspend (req);
-      return 0;
+      return w > 0 ? w : 0;
     }
   job_close_wfd (job); /* EPIPE: the worker gave up; its error is the reply */
   return (ssize_t) len;

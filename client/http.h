@@ -1,9 +1,11 @@
-/* HTTP/1.1 to cdaemon over its Unix socket (libcurl). Paths are API paths
- * such as "/containers/json?all=1"; the "/v1.41" prefix is added here. */
+/* HTTP/1.1 to cdaemon over its Unix socket, one connection per request
+ * (client/httpparse.c parses the answers). Paths are API paths such as
+ * "/containers/json?all=1"; the "/v1.41" prefix is added here. */
 #ifndef CLI_HTTP_H
 #define CLI_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -27,18 +29,23 @@ const char *cli_http_socket (const struct cli_http *h);
 typedef int (*cli_http_data_fn) (const char *data, size_t len, void *userdata, struct cd_err *err);
 #define CLI_HTTP_STOP 1
 
+/* Called as pieces of the request body are sent: body bytes sent so far and
+ * the body's size (-1 when chunked). */
+typedef void (*cli_http_progress_fn) (uint64_t sent, int64_t total, void *userdata);
+
 struct cli_request
 {
   const char *method; /* NULL: "GET" */
   const char *path;   /* "/events?since=1"; "/_ping" is sent unversioned */
   const char *body;   /* NULL: no in-memory body */
   size_t body_len;
-  const char *content_type;   /* NULL: "application/json" when there is a body */
-  int body_from_fd;           /* stream the body from body_fd (uploads) */
-  int body_fd;                /* chunked unless it is a regular file */
-  const char *const *headers; /* NULL or NULL-terminated "Name: value" */
-  cli_http_data_fn on_data;   /* NULL: buffer the body in the response */
-  void *userdata;
+  const char *content_type;         /* NULL: "application/json" when there is a body */
+  int body_from_fd;                 /* stream the body from body_fd (uploads) */
+  int body_fd;                      /* chunked unless it is a regular file */
+  const char *const *headers;       /* NULL or NULL-terminated "Name: value" */
+  cli_http_data_fn on_data;         /* NULL: buffer the body in the response */
+  void *userdata;                   /* for on_data and on_progress */
+  cli_http_progress_fn on_progress; /* NULL or the upload's progress */
 };
 
 struct cli_response

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "log.h"
 #include "client/cli.h"
 #include "client/http.h"
@@ -150,17 +148,11 @@ main (int argc, char **argv)
   struct cli_ctx ctx = { .out = stdout };
   int r;
 
-  if (curl_global_init (CURL_GLOBAL_DEFAULT) != CURLE_OK)
-    {
-      fprintf (stderr, CLI_PROG ": cannot initialise libcurl\n");
-      return CLI_EXIT_FAIL;
-    }
   if (cli_args_parse (&args, global_flags, 1, argc, argv, &err) < 0)
     r = usage_error (CLI_PROG, &root, err.msg, CLI_EXIT_USAGE);
   else
     r = run_root (&ctx, &args);
   cli_args_free (&args);
-  curl_global_cleanup ();
   if (fflush (stdout) != 0 && r == 0)
     r = CLI_EXIT_FAIL;
   return r;
