@@ -15,6 +15,7 @@ struct api_server;
 struct ev_bus;
 struct img_store;
 struct ctr_runstate;
+struct ctr_orphans;
 
 #define CD_VERSION "0.1.0"
 #define CD_API_VERSION "1.41"
@@ -29,6 +30,7 @@ struct cd_daemon
   struct ev_bus *events;
   struct img_store *images;
   struct ctr_runstate *run;     /* watches of running containers, waiters */
+  struct ctr_orphans *orphans;  /* start-up: monitors without a row, to end */
   int lock_fd;
   char id[65];           /* persistent engine ID shown in /info */
   int64_t started_nano;
