@@ -301,6 +301,12 @@ ctr_remove (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
   if (r == 0)
     {
       remove_files (d, c.id);
+      /* and its bundle in exec-root (the monitor is gone or past its exit) */
+      struct cd_err ignore;
+      cleanup_free char *bundle = cd_path_join (d->cfg.exec_root, "containers");
+      cleanup_free char *bdir = bundle ? cd_path_join (bundle, c.id) : NULL;
+      if (bdir)
+        cd_rm_rf (bdir, &ignore);
       memcpy (id_out, c.id, 65);
     }
   store_container_clear (&c);

@@ -44,10 +44,25 @@ void ctr_wait_cancel (struct cd_daemon *d, void *handle);
 /* Loop thread: wakes CTR_WAIT_REMOVED waiters. */
 void ctr_removed (struct cd_daemon *d, const char *id, int exit_code);
 
-/* Start-up: reattach to live monitors, record exits that happened while the
- * daemon was down, start "always" containers. Loop thread. */
+/* Start-up (ctr_reconcile.c), on the loop before the first request: reattach
+ * to live monitors (also of a start the daemon did not live to record),
+ * record exits that happened while the daemon was down, start "always"
+ * containers, and remove what no row owns: container layers and
+ * directories, bundles, monitors. */
 void ctr_restore (struct cd_daemon *d);
-/* Shutdown: drop watches (the monitors and containers keep running). */
+/* Thread pool, after start-up: the part of the clean-up that waits (monitors
+ * of containers that have no row are killed, then their bundles removed). */
+void ctr_restore_background (struct cd_daemon *d);
+void ctr_restore_fini (struct cd_daemon *d);
+
+/* Loop thread: follow the monitor's control socket (once per container). */
+void ctr_watch_start (struct cd_daemon *d, const char *id);
+/* Loop thread: start again after Docker's back-off for the count-th restart. */
+void ctr_restart_schedule (struct cd_daemon *d, const char *id, int count);
+/* Whether monitor.pid names a live (not zombie) cdmon. */
+bool ctr_monitor_alive (struct cd_daemon *d, const char *id);
+/* Shutdown, after the loop is closed: free the watches (the monitors and
+ * containers keep running). */
 void ctr_run_fini (struct cd_daemon *d);
 
 /* A connectable path for the monitor's ctl.sock: the real one, or when that

@@ -154,8 +154,8 @@ on_connect (uv_connect_t *req, int status)
   uv_read_start ((uv_stream_t *) &w->pipe, on_alloc, on_read);
 }
 
-static void
-watch_start (struct cd_daemon *d, const char *id)
+void
+ctr_watch_start (struct cd_daemon *d, const char *id)
 {
   struct ctr_runstate *s = rs (d);
   for (struct watch *w = s->watches; w; w = w->next)
@@ -185,7 +185,7 @@ watch_start (struct cd_daemon *d, const char *id)
 void
 ctr_started (struct cd_daemon *d, const char *id)
 {
-  watch_start (d, id);
+  ctr_watch_start (d, id);
   json_object *attrs = json_object_new_object ();
   struct store_container c;
   struct cd_err err;
@@ -251,8 +251,6 @@ should_restart (json_object *hc, json_object *st, int code, int count)
   return strcmp (name, "on-failure") == 0 && code != 0 && (max == 0 || count < max);
 }
 
-static void restart_schedule (struct cd_daemon *d, const char *id, int count);
-static bool monitor_alive (struct cd_daemon *d, const char *id);
 static void exit_retry (struct cd_daemon *d, const char *id);
 
 static void
@@ -274,7 +272,7 @@ after_exit (struct cd_daemon *d, const struct store_container *c, json_object *h
       return;
     }
   if (should_restart (hc, st, code, c->restart_count))
-    restart_schedule (d, c->id, c->restart_count);
+    ctr_restart_schedule (d, c->id, c->restart_count);
 }
 
 static void
@@ -308,7 +306,7 @@ ctr_exited (struct cd_daemon *d, const char *id)
   snprintf (path, sizeof path, "%s/containers/%s/exit.json", d->cfg.exec_root, c.id);
   cleanup_free char *text = NULL;
   json_object *ex = cd_read_file (path, &text, NULL, &err) == 0 ? json_tokener_parse (text) : NULL;
-  if (ex == NULL && monitor_alive (d, c.id))
+  if (ex == NULL && ctr_monitor_alive (d, c.id))
     {
       /* The monitor is still finishing: exit.json comes right before it goes. */
       exit_retry (d, c.id);
@@ -422,8 +420,8 @@ on_restart_timer (uv_timer_t *t)
 }
 
 /* Docker's back-off: 100 ms doubling per restart, at most one minute. */
-static void
-restart_schedule (struct cd_daemon *d, const char *id, int count)
+void
+ctr_restart_schedule (struct cd_daemon *d, const char *id, int count)
 {
   struct restart *r = calloc (1, sizeof *r);
   if (r == NULL)
@@ -449,8 +447,8 @@ restart_schedule (struct cd_daemon *d, const char *id, int count)
   uv_timer_start (&r->timer, on_restart_timer, delay, 0);
 }
 
-static bool
-monitor_alive (struct cd_daemon *d, const char *id)
+bool
+ctr_monitor_alive (struct cd_daemon *d, const char *id)
 {
   char path[4300], buf[64];
   snprintf (path, sizeof path, "%s/containers/%s/monitor.pid", d->cfg.exec_root, id);
@@ -479,43 +477,18 @@ monitor_alive (struct cd_daemon *d, const char *id)
   return strstr (buf, "cdmon") != NULL && strstr (state, ") Z ") == NULL;
 }
 
-static int
-restore_one (const struct store_container *c, void *ctx)
-{
-  struct cd_daemon *d = ctx;
-  json_object *hc = json_tokener_parse (c->host_config), *st = json_tokener_parse (c->state_json);
-  const char *policy = json_object_get_string (get (get (hc, "RestartPolicy"), "Name"));
-  bool live = strcmp (c->state, "running") == 0 || strcmp (c->state, "paused") == 0;
-  if (live && monitor_alive (d, c->id))
-    watch_start (d, c->id);
-  else if (live)
-    ctr_exited (d, c->id);
-  else if (strcmp (c->state, "restarting") == 0
-           || (policy && (strcmp (policy, "always") == 0
-                          || (strcmp (policy, "unless-stopped") == 0
-                              && !json_object_get_boolean (get (st, "ManualStop"))))
-               && strcmp (c->state, "exited") == 0))
-    restart_schedule (d, c->id, 0);
-  json_object_put (hc);
-  json_object_put (st);
-  return 0;
-}
-
-void
-ctr_restore (struct cd_daemon *d)
-{
-  struct cd_err err;
-  if (store_containers_each (d->store, restore_one, d, &err) < 0)
-    log_warn ("restoring containers: %s", err.msg);
-}
-
 void
 ctr_run_fini (struct cd_daemon *d)
 {
   if (d->run == NULL)
     return;
+  /* The loop is closed (main closed every handle): free, do not uv_close. */
   while (d->run->watches)
-    watch_drop (d->run->watches);
+    {
+      struct watch *w = d->run->watches;
+      d->run->watches = w->next;
+      free (w);
+    }
   while (d->run->waiters)
     {
       struct waiter *w = d->run->waiters;

@@ -178,15 +178,17 @@ after_gc (uv_work_t *w, int status)
   log_debug ("background clean-up finished");
 }
 
-/* Runs on the thread pool after READY=1: removes the temporary files that an
- * interrupted upload or unpack left (moved to <root>/tmp-old at start) and
- * layers that no image uses. */
+/* Runs on the thread pool after READY=1: ends the monitors of containers
+ * that have no row, removes the temporary files that an interrupted upload
+ * or unpack left and what start-up found orphaned (both moved to
+ * <root>/tmp-old at start) and layers that no image uses. */
 static void
 gc_work (uv_work_t *w)
 {
   struct cd_daemon *d = w->data;
   cleanup_free char *old = cd_path_join (d->cfg.root, "tmp-old");
   struct cd_err err = { 0 };
+  ctr_restore_background (d);
   if (cd_rm_rf (old, &err) < 0)
     log_warn ("clean-up of %s: %s", old, err.msg);
   if (img_gc (d->images, &err) < 0)
@@ -217,6 +219,7 @@ cd_daemon_fini (struct cd_daemon *d)
 {
   ctr_run_fini (d);
   ctr_logs_fini (d);
+  ctr_restore_fini (d);
   free (d->run);
   d->run = NULL;
   ev_bus_free (d->events);

@@ -1,5 +1,6 @@
 #include "images/ctrlayer.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "images/layers.h"
+#include "log.h"
+#include "store/containers.h"
 
 static int
 init_content (const char *diff, struct cd_err *err)
@@ -128,4 +131,71 @@ img_ctr_dirs_free (struct img_ctr_dirs *d)
   free (d->workdir);
   free (d->merged);
   memset (d, 0, sizeof *d);
+}
+
+bool
+img_ctr_layer_name (const char *root, const char *name, char id[65])
+{
+  size_t len = strlen (name);
+  if ((len != 64 && !(len == 69 && strcmp (name + 64, "-init") == 0))
+      || strspn (name, "0123456789abcdef") != 64)
+    return false;
+  if (len == 64)
+    {
+      char init[4200];
+      struct stat st;
+      snprintf (init, sizeof init, "%s/overlay2/%s-init", root, name);
+      if (lstat (init, &st) < 0)
+        return false;
+    }
+  if (id)
+    snprintf (id, 65, "%.64s", name);
+  return true;
+}
+
+/* Moves overlay2/<name> into trash, without its l/ link. */
+static void
+trash_layer (const char *root, const char *name, const char *trash)
+{
+  char path[4200], to[4200];
+  cleanup_free char *link = NULL;
+  struct cd_err err;
+  struct stat st;
+  snprintf (path, sizeof path, "%s/overlay2/%s", root, name);
+  if (lstat (path, &st) < 0)
+    return;
+  log_info ("removing the layer %s of a container that has no record", name);
+  snprintf (path, sizeof path, "%s/overlay2/%s/link", root, name);
+  if (cd_read_file (path, &link, NULL, &err) == 0 && link[0] && strchr (link, '/') == NULL)
+    {
+      link[strcspn (link, "\n")] = '\0';
+      snprintf (path, sizeof path, "%s/overlay2/l/%s", root, link);
+      unlink (path);
+    }
+  snprintf (path, sizeof path, "%s/overlay2/%s", root, name);
+  snprintf (to, sizeof to, "%s/%s", trash, name);
+  if (rename (path, to) < 0 && img_layer_remove (root, name, &err) < 0)
+    log_warn ("removing orphaned container layer %s: %s", name, err.msg);
+}
+
+int
+img_ctr_layer_gc (struct img_store *is, const char *trash, struct cd_err *err)
+{
+  char path[4096], id[65];
+  snprintf (path, sizeof path, "%s/overlay2", is->root);
+  cleanup_dir DIR *d = opendir (path);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : cd_err_sys (err, errno, "opendir %s", path);
+  struct dirent *de;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (!img_ctr_layer_name (is->root, de->d_name, id) || store_container_exists (is->db, id) != 0)
+        continue;
+      /* "<id>" first: "<id>" is recognised by its "<id>-init" */
+      char init[80];
+      snprintf (init, sizeof init, "%s-init", id);
+      trash_layer (is->root, id, trash);
+      trash_layer (is->root, init, trash);
+    }
+  return 0;
 }

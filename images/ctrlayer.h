@@ -18,4 +18,14 @@ int img_ctr_layer_dirs (struct img_store *is, const char *ctr_id, struct img_ctr
                         struct cd_err *err);
 void img_ctr_dirs_free (struct img_ctr_dirs *d);
 
+/* Whether overlay2/<name> is a container's layer: "<id>-init", or "<id>"
+ * beside an "<id>-init" (made first, removed last). id (may be NULL) gets
+ * the container ID. */
+bool img_ctr_layer_name (const char *root, const char *name, char id[65]);
+/* Start-up: moves the layers of containers that have no row (a crash
+ * between making the layers and the row, or between the row's removal and
+ * the layers') into trash (a directory on the same file system, deleted
+ * later), their l/ links removed. Run before any create can be in flight. */
+int img_ctr_layer_gc (struct img_store *is, const char *trash, struct cd_err *err);
+
 #endif

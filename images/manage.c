@@ -6,6 +6,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "images/ctrlayer.h"
 #include "images/internal.h"
 #include "images/layers.h"
 #include "images/reference.h"
@@ -295,16 +296,12 @@ img_gc_locked (struct img_store *is, struct cd_err *err)
   struct dirent *de;
   while (d && (de = readdir (d)) != NULL)
     {
-      /* Image layers are 64 hex; a container's are "<id>" and "<id>-init"
-       * and live as long as its row. */
-      size_t len = strlen (de->d_name);
-      bool init = len == 69 && strcmp (de->d_name + 64, "-init") == 0;
-      if ((len != 64 && !init) || strspn (de->d_name, "0123456789abcdef") != 64
-          || in_list (&known, de->d_name))
-        continue;
-      char ctr[65];
-      snprintf (ctr, sizeof ctr, "%.64s", de->d_name);
-      if (store_container_exists (is->db, ctr) != 0)
+      /* Image layers are 64 hex. A container's are "<id>" and "<id>-init"
+       * ("<id>" never exists without "<id>-init": made first, removed
+       * last); they are left to img_ctr_layer_gc at start-up, since a
+       * container being created has its layers before its row. */
+      if (strlen (de->d_name) != 64 || strspn (de->d_name, "0123456789abcdef") != 64
+          || in_list (&known, de->d_name) || img_ctr_layer_name (is->root, de->d_name, NULL))
         continue;
       log_info ("removing orphaned layer directory %s", de->d_name);
       struct cd_err e2;
