@@ -213,6 +213,8 @@ record_start (struct cd_daemon *d, const struct store_container *c, const char *
   else
     {
       state_update (st, "running", json_object_get_int (get (res, "pid")), 0, NULL);
+      /* a new run: a stop by the user before it no longer holds back restarts */
+      json_object_object_del (st, "ManualStop");
       json_object_object_add (st, "StartedAt", json_object_get (get (res, "started_at")));
       json_object_object_add (st, "FinishedAt", json_object_new_string ("0001-01-01T00:00:00Z"));
       json_object_object_add (st, "OOMKilled", json_object_new_boolean (0));

@@ -188,3 +188,15 @@ PY
   [ "$(status GET /containers/lg/logs)" = 400 ]
   [ "$(status GET '/containers/nosuch/logs?stdout=1')" = 404 ]
 }
+
+@test "a stopped restart=always container started again is restarted when it exits" {
+  create ms '{"Image":"busybox","Cmd":["sh","-c","trap \"exit 0\" TERM; sleep 0.3; exit 1"],"HostConfig":{"RestartPolicy":{"Name":"always"}}}' >/dev/null
+  api -X POST http://d/containers/ms/start
+  [ "$(status POST '/containers/ms/stop?t=2')" = 204 ]
+  wait_state ms exited
+  before=$(api http://d/containers/ms/json | json RestartCount)
+  [ "$(status POST /containers/ms/start)" = 204 ]
+  for i in $(seq 60); do [ "$(api http://d/containers/ms/json | json RestartCount)" -gt "$before" ] && break; sleep 0.1; done
+  [ "$(api http://d/containers/ms/json | json RestartCount)" -gt "$before" ]
+  api -X POST 'http://d/containers/ms/stop?t=0' >/dev/null
+}
