@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "daemon/ctr_lock.h"
 #include "daemon/ctr_spec.h"
 #include "fsutil.h"
 #include "images/ctrlayer.h"
@@ -280,8 +281,8 @@ remove_files (struct cd_daemon *d, const char *id)
   pthread_attr_destroy (&attr);
 }
 
-int
-ctr_remove (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
+static int
+ctr_remove_locked (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
             struct cd_err *err)
 {
   struct store_container c;
@@ -310,5 +311,22 @@ ctr_remove (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
       memcpy (id_out, c.id, 65);
     }
   store_container_clear (&c);
+  return r;
+}
+
+int
+ctr_remove (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
+            struct cd_err *err)
+{
+  struct store_container c;
+  int r = store_container_find (d->store, ref, &c, err);
+  if (r < 0)
+    return r;
+  char id[65];
+  memcpy (id, c.id, sizeof id);
+  store_container_clear (&c);
+  ctr_lock (d, id);
+  r = ctr_remove_locked (d, id, force, id_out, err);
+  ctr_unlock (d, id);
   return r;
 }

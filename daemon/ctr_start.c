@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "daemon/bundle.h"
 #include "daemon/ctr_init.h"
+#include "daemon/ctr_lock.h"
 #include "daemon/ctr_run.h"
 #include "fsutil.h"
 #include "images/ctrlayer.h"
@@ -259,8 +260,8 @@ launch (struct cd_daemon *d, const struct store_container *c, const char *bdir, 
   return r;
 }
 
-int
-ctr_start_sync (struct cd_daemon *d, const char *id, int *exit_code, struct cd_err *err)
+static int
+ctr_start_sync_locked (struct cd_daemon *d, const char *id, int *exit_code, struct cd_err *err)
 {
   struct store_container c;
   int r = store_container_find (d->store, id, &c, err);
@@ -292,5 +293,21 @@ ctr_start_sync (struct cd_daemon *d, const char *id, int *exit_code, struct cd_e
   if (r < 0 && *exit_code == 0)
     *exit_code = 125;
   store_container_clear (&c);
+  return r;
+}
+
+int
+ctr_start_sync (struct cd_daemon *d, const char *ref, int *exit_code, struct cd_err *err)
+{
+  struct store_container c;
+  int r = store_container_find (d->store, ref, &c, err);
+  if (r < 0)
+    return r;
+  char id[65];
+  memcpy (id, c.id, sizeof id);
+  store_container_clear (&c);
+  ctr_lock (d, id);
+  r = ctr_start_sync_locked (d, id, exit_code, err);
+  ctr_unlock (d, id);
   return r;
 }

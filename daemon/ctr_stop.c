@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "daemon/ctr_lock.h"
 #include "daemon/ctr_run.h"
 #include "store/containers.h"
 
@@ -171,8 +172,8 @@ mark_manual_stop (struct cd_daemon *d, struct store_container *c)
   json_object_put (st);
 }
 
-int
-ctr_stop_sync (struct cd_daemon *d, const char *id, int timeout, struct cd_err *err)
+static int
+ctr_stop_sync_locked (struct cd_daemon *d, const char *id, int timeout, struct cd_err *err)
 {
   struct store_container c;
   int r = store_container_find (d->store, id, &c, err);
@@ -228,4 +229,20 @@ ctr_kill_sync (struct cd_daemon *d, const char *id, const char *signal, struct c
   if (send_line (fd, line) < 0 || wait_for (fd, "\"ok\"", 5000) < 0)
     return cd_err_set (err, EIO, "cannot signal container %s", cid);
   return 0;
+}
+
+int
+ctr_stop_sync (struct cd_daemon *d, const char *ref, int timeout, struct cd_err *err)
+{
+  struct store_container c;
+  int r = store_container_find (d->store, ref, &c, err);
+  if (r < 0)
+    return r;
+  char id[65];
+  memcpy (id, c.id, sizeof id);
+  store_container_clear (&c);
+  ctr_lock (d, id);
+  r = ctr_stop_sync_locked (d, id, timeout, err);
+  ctr_unlock (d, id);
+  return r;
 }

@@ -16,6 +16,7 @@ struct ev_bus;
 struct img_store;
 struct ctr_runstate;
 struct ctr_followers;
+struct ctr_locks;
 struct ctr_orphans;
 
 #define CD_VERSION "0.1.0"
@@ -32,6 +33,7 @@ struct cd_daemon
   struct img_store *images;
   struct ctr_runstate *run;     /* watches of running containers, waiters */
   struct ctr_followers *followers; /* logs readers following a container */
+  struct ctr_locks *locks;      /* per-container serialisation (ctr_lock.h) */
   struct ctr_orphans *orphans;  /* start-up: monitors without a row, to end */
   int lock_fd;
   char id[65];           /* persistent engine ID shown in /info */

@@ -11,6 +11,7 @@
 
 #include "api/server.h"
 #include "cleanup.h"
+#include "daemon/ctr_lock.h"
 #include "daemon/ctr_logs.h"
 #include "daemon/ctr_run.h"
 #include "daemon/events.h"
@@ -156,6 +157,8 @@ cd_daemon_init (struct cd_daemon *d, uv_loop_t *loop, struct cd_err *err)
   cleanup_free char *new_exec = first_missing (d->cfg.exec_root);
   r = init_dirs_and_store (d, err);
   if (r == 0)
+    r = ctr_locks_new (&d->locks, err);
+  if (r == 0)
     r = ev_bus_new (d, &d->events, err);
   if (r < 0)
     {
@@ -219,6 +222,8 @@ cd_daemon_fini (struct cd_daemon *d)
 {
   ctr_run_fini (d);
   ctr_logs_fini (d);
+  ctr_locks_free (d->locks);
+  d->locks = NULL;
   ctr_restore_fini (d);
   free (d->run);
   d->run = NULL;

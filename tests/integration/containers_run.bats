@@ -200,3 +200,18 @@ PY
   [ "$(api http://d/containers/ms/json | json RestartCount)" -gt "$before" ]
   api -X POST 'http://d/containers/ms/stop?t=0' >/dev/null
 }
+
+@test "start racing rm -f leaves no container running without a row" {
+  for i in $(seq 8); do
+    id=$(create "race$i" '{"Image":"busybox","Cmd":["sleep","100"]}')
+    api -X POST "http://d/containers/$id/start" >/dev/null &
+    sp=$!
+    sleep 0.0$i
+    [ "$(status DELETE "/containers/$id?force=1")" = 204 ]
+    wait "$sp" || true
+    # whatever the order, once both answered nothing of it may run
+    [ "$(status GET "/containers/$id/json")" = 404 ]
+    ! pgrep -f -- "--bundle $T/run/containers/$id" >/dev/null
+    [ -z "$(ls -d /sys/fs/cgroup/*/cdaemon/$id 2>/dev/null)" ]
+  done
+}
