@@ -12,8 +12,8 @@ problem and exits 1 when there is any. Checks:
   - no container layer (overlay2/<id>, <id>-init), container directory
     (root/containers/<id>) or bundle (run/containers/<id>) without a row;
     no dangling overlay2/l link; nothing left in root/tmp or root/tmp-old
-  - no row pointing at missing files (layers, their links, hostname/hosts/
-    resolv.conf, and the bundle's config.json when running)
+  - no row pointing at missing files (layers, their links, its directory;
+    hostname/hosts/resolv.conf and the bundle's config.json when running)
   - no monitor without a row; a running container has a live pid whose
     parent is its one live monitor; a created or exited one has no monitor,
     no pid and no cgroup
@@ -165,9 +165,13 @@ def main():
                     bad('container %.12s: missing link l/%s of %s' % (i, link, layer))
             except OSError:
                 pass
-        for f in ('hostname', 'hosts', 'resolv.conf'):
-            if not os.path.exists('%s/containers/%s/%s' % (root, i, f)):
-                bad('container %.12s: missing containers/%s/%s' % (i, i, f))
+        if not os.path.isdir('%s/containers/%s' % (root, i)):
+            bad('container %.12s: missing containers/%s' % (i, i))
+        # written at every start (as Docker does): a running one has them
+        if state.get(i, {}).get('Status') == 'running':
+            for f in ('hostname', 'hosts', 'resolv.conf'):
+                if not os.path.exists('%s/containers/%s/%s' % (root, i, f)):
+                    bad('container %.12s: missing containers/%s/%s' % (i, i, f))
 
     # monitors and processes
     by_id = {}
