@@ -16,6 +16,11 @@ int ctr_start_sync (struct cd_daemon *d, const char *id, int *exit_code, struct 
 /* Writes the container's hostname, hosts and resolv.conf (at each start). */
 int ctr_write_files (struct cd_daemon *d, const char *id, const char *hostname,
                      struct cd_err *err);
+/* Blocking: the start a restart policy asked for, done only when the
+ * container is still "restarting" and no user stop came in between;
+ * -EALREADY otherwise. */
+int ctr_start_for_policy (struct cd_daemon *d, const char *id, int *exit_code,
+                          struct cd_err *err);
 /* Loop thread, after a successful start: watch the monitor, emit "start". */
 void ctr_started (struct cd_daemon *d, const char *id);
 

@@ -311,3 +311,25 @@ ctr_start_sync (struct cd_daemon *d, const char *ref, int *exit_code, struct cd_
   ctr_unlock (d, id);
   return r;
 }
+
+int
+ctr_start_for_policy (struct cd_daemon *d, const char *id, int *exit_code, struct cd_err *err)
+{
+  ctr_lock (d, id);
+  struct store_container c;
+  int r = store_container_find (d->store, id, &c, err);
+  if (r == 0)
+    {
+      json_object *st = json_tokener_parse (c.state_json), *v;
+      bool manual = st && json_object_object_get_ex (st, "ManualStop", &v)
+                    && json_object_get_boolean (v);
+      json_object_put (st);
+      bool pending = strcmp (c.state, "restarting") == 0 && !manual;
+      store_container_clear (&c);
+      /* the user stopped, started or removed it during the back-off */
+      r = pending ? ctr_start_sync_locked (d, id, exit_code, err)
+                  : cd_err_set (err, EALREADY, "restart of %.12s no longer wanted", id);
+    }
+  ctr_unlock (d, id);
+  return r;
+}

@@ -167,8 +167,13 @@ mark_manual_stop (struct cd_daemon *d, struct store_container *c)
   if (st == NULL)
     return;
   json_object_object_add (st, "ManualStop", json_object_new_boolean (1));
-  store_container_set_state (d->store, c->id, c->state, json_object_to_json_string (st),
-                             c->restart_count, NULL);
+  /* stopped during its restart back-off: it stays exited (the pending
+   * restart sees ManualStop and gives up) */
+  bool restarting = strcmp (c->state, "restarting") == 0;
+  if (restarting)
+    json_object_object_add (st, "Status", json_object_new_string ("exited"));
+  store_container_set_state (d->store, c->id, restarting ? "exited" : c->state,
+                             json_object_to_json_string (st), c->restart_count, NULL);
   json_object_put (st);
 }
 

@@ -384,7 +384,7 @@ static void
 restart_work (uv_work_t *w)
 {
   struct restart *r = w->data;
-  ctr_start_sync (r->d, r->id, &r->exit_code, &r->err);
+  ctr_start_for_policy (r->d, r->id, &r->exit_code, &r->err);
 }
 
 static void
