@@ -10,7 +10,10 @@ PY=/usr/bin/python3
 
 # start_daemon [extra cdaemon flags...]: sets T, SOCK, DPID, CD (cdctl), DOCKER.
 start_daemon() {
-  T=$(mktemp -d /tmp/cdtest.XXXXXX)
+  # a $T made by the file's setup (no daemon ran in it yet) is used, not leaked
+  if [ -z "${T:-}" ] || [ ! -d "$T" ] || [ -e "$T/daemon.log" ]; then
+    T=$(mktemp -d /tmp/cdtest.XXXXXX)
+  fi
   SOCK=$T/cd.sock
   "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" \
     --log-level debug "$@" >"$T/daemon.log" 2>&1 &
