@@ -160,8 +160,9 @@ timeout_param (struct api_req *req, struct run_ctx *c)
   return 0;
 }
 
+/* stop and restart: the container and ?t= (seconds before SIGKILL). */
 static int
-h_stop (struct api_req *req)
+timed_job (struct api_req *req, api_job_fn fn)
 {
   struct run_ctx *c = ctx_for (req);
   if (c == NULL)
@@ -171,7 +172,13 @@ h_stop (struct api_req *req)
       free (c);
       return MHD_YES;
     }
-  return start_job (req, stop_work, c);
+  return start_job (req, fn, c);
+}
+
+static int
+h_stop (struct api_req *req)
+{
+  return timed_job (req, stop_work);
 }
 
 static int
@@ -209,15 +216,7 @@ restart_work (struct api_job *job, int fd)
 static int
 h_restart (struct api_req *req)
 {
-  struct run_ctx *c = ctx_for (req);
-  if (c == NULL)
-    return MHD_YES;
-  if (timeout_param (req, c) < 0)
-    {
-      free (c);
-      return MHD_YES;
-    }
-  return start_job (req, restart_work, c);
+  return timed_job (req, restart_work);
 }
 
 static int

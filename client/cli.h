@@ -79,4 +79,8 @@ void cli_cmd_usage_hint (FILE *f, const char *path, const struct cli_cmd *cmd);
  * docker message "'cdctl version' accepts no arguments". */
 int cli_cmd_check_args (const char *path, const struct cli_cmd *cmd, int argc, struct cd_err *err);
 
+/* Prints "WARNING [y/N] " and reads a line: true for "y" or "Y" (docker's
+ * PromptForConfirmation). */
+int cli_confirm (FILE *out, const char *warning);
+
 #endif

@@ -87,27 +87,11 @@ const struct cli_cmd cli_cmd_top = {
 
 /* ---- container prune ---- */
 
-/* docker's PromptForConfirmation: true for "y" or "Y" on stdin. */
-static int
-confirm (FILE *out, const char *warning)
-{
-  char line[64];
-  fprintf (out, "%s [y/N] ", warning);
-  fflush (out);
-  if (fgets (line, sizeof line, stdin) == NULL)
-    return 0;
-  char *s = line;
-  while (*s == ' ' || *s == '\t')
-    s++;
-  s[strcspn (s, " \t\r\n")] = '\0';
-  return strcmp (s, "y") == 0 || strcmp (s, "Y") == 0;
-}
-
 static int
 prune_run (struct cli_ctx *ctx, const struct cli_args *args, struct cd_err *err)
 {
   if (!cli_args_bool (args, "force")
-      && !confirm (ctx->out, "WARNING! This will remove all stopped containers.\n"
+      && !cli_confirm (ctx->out, "WARNING! This will remove all stopped containers.\n"
                              "Are you sure you want to continue?"))
     return 0;
   size_t n;

@@ -147,22 +147,6 @@ const struct cli_cmd cli_cmd_image_rm = {
 
 /* ---- image prune ---- */
 
-/* docker's PromptForConfirmation: true for "y" or "Y" on stdin. */
-static int
-confirm (FILE *out, const char *warning)
-{
-  char line[64];
-  fprintf (out, "%s [y/N] ", warning);
-  fflush (out);
-  if (fgets (line, sizeof line, stdin) == NULL)
-    return 0;
-  char *s = line;
-  while (*s == ' ' || *s == '\t')
-    s++;
-  s[strcspn (s, " \t\r\n")] = '\0';
-  return strcmp (s, "y") == 0 || strcmp (s, "Y") == 0;
-}
-
 static void
 print_prune (FILE *out, json_object *report)
 {
@@ -194,7 +178,7 @@ prune_run (struct cli_ctx *ctx, const struct cli_args *args, struct cd_err *err)
 {
   int all = cli_args_bool (args, "all");
   if (!cli_args_bool (args, "force")
-      && !confirm (ctx->out, all ? "WARNING! This will remove all images without at least one "
+      && !cli_confirm (ctx->out, all ? "WARNING! This will remove all images without at least one "
                                    "container associated to them.\nAre you sure you want to "
                                    "continue?"
                                  : "WARNING! This will remove all dangling images.\nAre you sure "

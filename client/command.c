@@ -93,3 +93,19 @@ cli_cmd_check_args (const char *path, const struct cli_cmd *cmd, int argc, struc
   return cd_err_set (err, EINVAL, CLI_PROG ": '%s' requires at least %d and at most %d arguments",
                      path, min, max);
 }
+
+/* docker's PromptForConfirmation: true for "y" or "Y" on stdin. */
+int
+cli_confirm (FILE *out, const char *warning)
+{
+  char line[64];
+  fprintf (out, "%s [y/N] ", warning);
+  fflush (out);
+  if (fgets (line, sizeof line, stdin) == NULL)
+    return 0;
+  char *s = line;
+  while (*s == ' ' || *s == '\t')
+    s++;
+  s[strcspn (s, " \t\r\n")] = '\0';
+  return strcmp (s, "y") == 0 || strcmp (s, "Y") == 0;
+}

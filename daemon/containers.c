@@ -318,14 +318,10 @@ int
 ctr_remove (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
             struct cd_err *err)
 {
-  struct store_container c;
-  int r = store_container_find (d->store, ref, &c, err);
+  char id[65];
+  int r = ctr_lock_ref (d, ref, id, err);
   if (r < 0)
     return r;
-  char id[65];
-  memcpy (id, c.id, sizeof id);
-  store_container_clear (&c);
-  ctr_lock (d, id);
   r = ctr_remove_locked (d, id, force, id_out, err);
   ctr_unlock (d, id);
   return r;

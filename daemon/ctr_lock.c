@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/containers.h"
+
 struct held
 {
   char id[65];
@@ -89,4 +91,17 @@ ctr_unlock (struct cd_daemon *d, const char *id)
       }
   pthread_cond_broadcast (&l->cond);
   pthread_mutex_unlock (&l->mu);
+}
+
+int
+ctr_lock_ref (struct cd_daemon *d, const char *ref, char id[65], struct cd_err *err)
+{
+  struct store_container c;
+  int r = store_container_find (d->store, ref, &c, err);
+  if (r < 0)
+    return r;
+  memcpy (id, c.id, 65);
+  store_container_clear (&c);
+  ctr_lock (d, id);
+  return 0;
 }

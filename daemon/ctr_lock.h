@@ -11,5 +11,8 @@ void ctr_locks_free (struct ctr_locks *l);
 /* Blocks until no other thread holds id (a full 64-hex ID). */
 void ctr_lock (struct cd_daemon *d, const char *id);
 void ctr_unlock (struct cd_daemon *d, const char *id);
+/* Resolves ref (ID, name or prefix) into id and locks it. The holder reads
+ * the container again: it may have changed while we waited. */
+int ctr_lock_ref (struct cd_daemon *d, const char *ref, char id[65], struct cd_err *err);
 
 #endif

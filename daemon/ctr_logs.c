@@ -204,14 +204,6 @@ emit (struct logs_job *j, const char *line)
 }
 
 static bool
-reader_gone (int fd)
-{
-  /* a pipe whose read end has closed polls as POLLERR */
-  struct pollfd p = { .fd = fd, .events = POLLOUT };
-  return poll (&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP));
-}
-
-static bool
 still_running (struct logs_job *j)
 {
   struct store_container c;
@@ -344,7 +336,7 @@ follow (struct logs_job *j, FILE *f, long *skip)
           stream_file (j, f, skip);
           break;
         }
-      if (reader_gone (j->fd) || !follower_wait (j))
+      if (!follower_wait (j)) /* also sees a reader that went away */
         break;
     }
   fclose (f);

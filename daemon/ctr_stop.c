@@ -239,14 +239,10 @@ ctr_kill_sync (struct cd_daemon *d, const char *id, const char *signal, struct c
 int
 ctr_stop_sync (struct cd_daemon *d, const char *ref, int timeout, struct cd_err *err)
 {
-  struct store_container c;
-  int r = store_container_find (d->store, ref, &c, err);
+  char id[65];
+  int r = ctr_lock_ref (d, ref, id, err);
   if (r < 0)
     return r;
-  char id[65];
-  memcpy (id, c.id, sizeof id);
-  store_container_clear (&c);
-  ctr_lock (d, id);
   r = ctr_stop_sync_locked (d, id, timeout, err);
   ctr_unlock (d, id);
   return r;

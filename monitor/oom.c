@@ -23,52 +23,45 @@ has_memory (const char *name)
   return false;
 }
 
-void
-mon_oom_file (const char *bundle, char *out, size_t cap)
+/* The container's cgroup directories, newline-separated; "" when it has no
+ * cgroup of its own or they do not fit (the cleanup helper removes them then). */
+static void
+cgroup_dirs (const struct rt_cgroups *cg, char *out, size_t cap)
 {
+  size_t n = 0;
   out[0] = '\0';
+  for (size_t i = 0; i < cg->n && !cg->own; i++)
+    {
+      int w = snprintf (out + n, cap - n, "%s%s", n ? "\n" : "", cg->h[i].dir);
+      if (w < 0 || (size_t) w >= cap - n || strchr (cg->h[i].dir, '\n'))
+        {
+          out[0] = '\0'; /* all or nothing */
+          return;
+        }
+      n += (size_t) w;
+    }
+}
+
+void
+mon_cgroup_files (const char *bundle, char *oom, size_t oom_cap, char *dirs, size_t dirs_cap)
+{
+  oom[0] = dirs[0] = '\0';
   struct rt_config c;
   struct cd_err err;
   if (rt_config_load (bundle, &c, &err) < 0)
     return;
   struct rt_cgroups cg;
   /* Without cgroupsPath the container shares the monitor's cgroup: its
-   * counter would not be the container's own. */
+   * counter would not be the container's own, nor its directories. */
   if (c.cgroups_path != NULL && rt_cg_discover (c.cgroups_path, &cg, &err) == 0)
     {
-      for (size_t i = 0; i < cg.n && out[0] == '\0'; i++)
+      for (size_t i = 0; i < cg.n && oom[0] == '\0'; i++)
         if (!cg.h[i].v2 && has_memory (cg.h[i].name))
-          snprintf (out, cap, "%s/memory.oom_control", cg.h[i].dir);
-      for (size_t i = 0; i < cg.n && out[0] == '\0'; i++)
+          snprintf (oom, oom_cap, "%s/memory.oom_control", cg.h[i].dir);
+      for (size_t i = 0; i < cg.n && oom[0] == '\0'; i++)
         if (cg.h[i].v2 && cg.h[i].name[0] == '\0')
-          snprintf (out, cap, "%s/memory.events", cg.h[i].dir);
-      rt_cg_free (&cg);
-    }
-  rt_config_free (&c);
-}
-
-void
-mon_cgroup_dirs (const char *bundle, char *out, size_t cap)
-{
-  out[0] = '\0';
-  struct rt_config c;
-  struct cd_err err;
-  if (rt_config_load (bundle, &c, &err) < 0)
-    return;
-  struct rt_cgroups cg;
-  if (c.cgroups_path != NULL && rt_cg_discover (c.cgroups_path, &cg, &err) == 0)
-    {
-      size_t n = 0;
-      for (size_t i = 0; i < cg.n && !cg.own; i++)
-        {
-          int w = snprintf (out + n, cap - n, "%s%s", n ? "\n" : "", cg.h[i].dir);
-          if (w < 0 || (size_t) w >= cap - n || strchr (cg.h[i].dir, '\n'))
-            {
-              out[0] = '\0'; /* all or nothing: the helper removes them then */
-              break;
-            }
-          n += (size_t) w;
-        }
+          snprintf (oom, oom_cap, "%s/memory.events", cg.h[i].dir);
+      cgroup_dirs (&cg, dirs, dirs_cap);
       rt_cg_free (&cg);
     }
   rt_config_free (&c);

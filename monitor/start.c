@@ -113,8 +113,8 @@ prepare (const struct mon_opts *o, struct mon_setup *s, struct cd_err *err)
   r = mon_stdio_open (&s->io, o->tty, o->open_stdin, err);
   if (r < 0)
     return r;
-  mon_oom_file (o->bundle, s->oom_path, sizeof s->oom_path);
-  mon_cgroup_dirs (o->bundle, s->cgroup_dirs, sizeof s->cgroup_dirs);
+  mon_cgroup_files (o->bundle, s->oom_path, sizeof s->oom_path, s->cgroup_dirs,
+                    sizeof s->cgroup_dirs);
   return 0;
 }
 

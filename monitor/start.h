@@ -50,12 +50,11 @@ int mon_stdio_open (struct mon_stdio *s, bool tty, bool open_stdin, struct cd_er
 void mon_stdio_close_child (struct mon_stdio *s);
 void mon_stdio_close_all (struct mon_stdio *s);
 
-/* oom.c: the file holding the oom_kill counter of the container's memory
- * cgroup (linux.cgroupsPath of BUNDLE/config.json); "" when it has none. */
-void mon_oom_file (const char *bundle, char *out, size_t cap);
-/* The container's cgroup directories (one per hierarchy), newline-separated,
- * for the relay to remove after the exit without running `cdmon --cleanup`;
- * "" when the container has no cgroup of its own or they do not fit. */
-void mon_cgroup_dirs (const char *bundle, char *out, size_t cap);
+/* oom.c: from BUNDLE/config.json's linux.cgroupsPath, read once: the file
+ * holding the oom_kill counter of the container's memory cgroup, and its
+ * cgroup directories newline-separated, for the relay to remove after the
+ * exit without running `cdmon --cleanup`. "" for what it has not. */
+void mon_cgroup_files (const char *bundle, char *oom, size_t oom_cap, char *dirs,
+                       size_t dirs_cap);
 
 #endif
