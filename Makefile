@@ -61,7 +61,7 @@ $(BUILD)/libcdlib.a: $(call obj,$(LIB_SRCS))
 
 $(BIN)/cdctl: $(call obj,client/main.c $(CLIENT_SRCS)) $(BUILD)/libcdlib.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS_CLIENT))
+	$(CC) $(LDFLAGS) $(if $(SAN),,-static) -o $@ $^ $(call pc_libs,$(if $(SAN),,--static) $(PKGS_CLIENT))
 
 # cdmon: static (no dynamic loading on the start path of every container) and
 # without libcrypto (lib/sha256.c is not needed by the runtime).

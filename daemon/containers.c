@@ -130,6 +130,7 @@ insert_row (struct cd_daemon *d, const char *id, const char *name, const char *i
                                                              JSON_C_TO_STRING_PLAIN),
     .state_json = (char *) json_object_to_json_string_ext (state, JSON_C_TO_STRING_PLAIN),
     .created = cd_now_nano (),
+    .auto_remove = json_object_get_boolean (get (spec->host_config, "AutoRemove")),
   };
   snprintf (c.id, sizeof c.id, "%s", id);
   int r = store_container_add (d->store, &c, err);
@@ -298,7 +299,11 @@ ctr_remove_locked (struct cd_daemon *d, const char *ref, bool force, char id_out
       return r;
     }
   /* Row first: a crash after it leaves only files, which start-up GC removes. */
-  r = store_container_delete (d->store, c.id, err);
+  json_object *hc = json_tokener_parse (c.host_config);
+  bool auto_remove = json_object_get_boolean (get (hc, "AutoRemove"));
+  json_object_put (hc);
+  r = auto_remove ? store_container_drop (d->store, c.id, err)
+                  : store_container_delete (d->store, c.id, err);
   if (r == 0)
     {
       remove_files (d, c.id);

@@ -132,7 +132,7 @@ cdmon_path (void)
 
 /* posix_spawn (safe in a threaded process) of cdmon with the sync pipe as fd 3
  * and /dev/null as stdio; waits for the intermediate process, which exits as
- * soon as the monitor has double-forked. */
+ * soon as it has forked the monitor. */
 static int
 spawn_cdmon (char *const argv[], int sync_w, struct cd_err *err)
 {
@@ -142,8 +142,13 @@ spawn_cdmon (char *const argv[], int sync_w, struct cd_err *err)
   posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2 (&fa, sync_w, 3);
+  /* a session leader from the start: cdmon then forks once, not twice */
+  posix_spawnattr_t attr;
+  posix_spawnattr_init (&attr);
+  posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSID);
   pid_t pid;
-  int r = posix_spawn (&pid, argv[0], &fa, NULL, argv, environ);
+  int r = posix_spawn (&pid, argv[0], &fa, &attr, argv, environ);
+  posix_spawnattr_destroy (&attr);
   posix_spawn_file_actions_destroy (&fa);
   if (r != 0)
     return cd_err_sys (err, r, "cannot run the monitor %s", argv[0]);

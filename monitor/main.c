@@ -200,13 +200,19 @@ close_inherited (int sync_fd)
 }
 
 /* fork, setsid, fork: returns 0 in the monitor, 1 in the original process
- * (which then exits), 2 when the first child failed, -errno. */
+ * (which then exits), 2 when the first child failed, -errno. The daemon
+ * spawns cdmon as a session leader already (POSIX_SPAWN_SETSID): then one
+ * fork is enough, the monitor is no session leader and can never acquire a
+ * controlling terminal. */
 static int
 daemonize (int sync_fd)
 {
+  bool leader = getsid (0) == getpid ();
   pid_t p = fork ();
   if (p < 0)
     return -errno;
+  if (p > 0 && leader)
+    return 1;
   if (p > 0)
     {
       int st = 0;
@@ -214,6 +220,8 @@ daemonize (int sync_fd)
         ;
       return WIFEXITED (st) && WEXITSTATUS (st) == 0 ? 1 : 2;
     }
+  if (leader)
+    return 0;
   setsid ();
   pid_t q = fork ();
   if (q < 0)

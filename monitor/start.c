@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "lib/log.h"
 #include "monitor/ctl.h"
+#include "monitor/exitfile.h"
 #include "monitor/jsonfmt.h"
 #include "monitor/log.h"
 #include "runtime/runtime.h"
@@ -45,6 +46,27 @@ mon_sync_error (int fd, const char *msg, int code)
   mon_buf_int (&b, code);
   mon_buf_str (&b, "}\n");
   if (!b.overflow && write (fd, b.p, b.len) < 0)
+    log_error ("cdmon: write sync fd: %s", strerror (errno));
+  close (fd);
+}
+
+/* The container runs: tells the daemon at once, before the relay's exec,
+ * so the start answers while the relay is still loading. The fd is closed
+ * here, so the daemon's read ends. */
+static void
+sync_ok (int fd, pid_t pid, const char *started_at)
+{
+  if (fd < 0)
+    return;
+  char text[256];
+  struct mon_buf b;
+  mon_buf_init (&b, text, sizeof text);
+  mon_buf_str (&b, "{\"pid\":");
+  mon_buf_int (&b, pid);
+  mon_buf_str (&b, ",\"started_at\":");
+  mon_buf_jstr (&b, started_at);
+  mon_buf_str (&b, "}\n");
+  if (write (fd, b.p, b.len) < 0)
     log_error ("cdmon: write sync fd: %s", strerror (errno));
   close (fd);
 }
@@ -159,7 +181,7 @@ exec_relay (const struct mon_opts *o, struct mon_setup *s, pid_t pid, struct cd_
     "--log-max-file", nb[1], "--pid", nb[0], "--started-at", s->started_at,
     "--ctl-fd", fd_arg (nb[3], s->ctl_fd), "--out-fd", fd_arg (nb[4], io->out_r),
     "--err-fd", fd_arg (nb[5], io->err_r), "--pty-fd", fd_arg (nb[6], io->pty_master),
-    "--in-fd", fd_arg (nb[7], io->in_w), "--sync-fd", fd_arg (nb[8], o->sync_fd),
+    "--in-fd", fd_arg (nb[7], io->in_w),
     "--oom-file", s->oom_path, "--cgroup-dirs", s->cgroup_dirs, "--cdmon", s->self, NULL,
   };
   execv (s->relay, (char **) argv);
@@ -221,9 +243,19 @@ mon_start (const struct mon_opts *o)
        * caught (not ignored) until now so the container's init, forked by
        * rt_start, did not inherit SIG_IGN; ignoring survives the exec. */
       set_signals (SIG_IGN);
+      sync_ok (o->sync_fd, pid, s.started_at);
       r = exec_relay (o, &s, pid, &err);
+      /* The daemon was told it runs: it learns the end from exit.json. */
+      log_error ("cdmon: %s", err.msg);
       abandon (o->bundle, pid);
-      code = RT_EXIT_DAEMON_ERROR;
+      struct mon_exit ex = { .exit_code = RT_EXIT_DAEMON_ERROR };
+      memcpy (ex.started_at, s.started_at, sizeof ex.started_at);
+      struct timespec end;
+      clock_gettime (CLOCK_REALTIME, &end);
+      mon_fmt_time (ex.finished_at, &end, false);
+      mon_exit_write (o->bundle, &ex, &err);
+      undo (&s);
+      return 1;
     }
   if (err.msg[0] == '\0')
     cd_err_set (&err, EIO, "starting the container failed");

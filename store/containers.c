@@ -59,10 +59,10 @@ int
 store_container_add (struct cd_store *s, const struct store_container *c, struct cd_err *err)
 {
   cleanup_stmt sqlite3_stmt *st = NULL;
-  int r = store_prepare (s, "INSERT INTO containers(" CTR_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)",
-                         &st, err);
-  if (r < 0)
-    return r;
+  sqlite3 *db = c->auto_remove ? s->rt_db : s->db;
+  if (sqlite3_prepare_v2 (db, "INSERT INTO containers(" CTR_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          -1, &st, NULL) != SQLITE_OK)
+    return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (db));
   const char *vals[] = { c->id, c->name, c->image_id, c->image_ref, c->state, c->config,
                          c->host_config, c->state_json };
   for (int i = 0; i < 8; i++)
@@ -72,7 +72,7 @@ store_container_add (struct cd_store *s, const struct store_container *c, struct
   int rc = sqlite3_step (st);
   if (rc == SQLITE_DONE)
     return 0;
-  if (sqlite3_extended_errcode (s->db) == SQLITE_CONSTRAINT_UNIQUE)
+  if (sqlite3_extended_errcode (db) == SQLITE_CONSTRAINT_UNIQUE)
     {
       struct store_container other = { 0 };
       char msg_id[65] = "?";
@@ -84,7 +84,7 @@ store_container_add (struct cd_store *s, const struct store_container *c, struct
                          " container \"%s\". You have to remove (or rename) that container to be"
                          " able to reuse that name.", c->name, msg_id);
     }
-  return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->db));
+  return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (db));
 }
 
 int
@@ -132,6 +132,19 @@ store_container_delete (struct cd_store *s, const char *id, struct cd_err *err)
     return r;
   sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
   return done (s, st, err);
+}
+
+int
+store_container_drop (struct cd_store *s, const char *id, struct cd_err *err)
+{
+  cleanup_stmt sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (s->rt_db, "DELETE FROM containers WHERE id = ?", -1, &st, NULL)
+      != SQLITE_OK)
+    return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->rt_db));
+  sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->rt_db));
+  return 0;
 }
 
 /* One lookup: 1 found, 0 none, -EINVAL ambiguous (for prefixes), <0 error. */

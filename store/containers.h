@@ -3,6 +3,7 @@
 #ifndef CD_STORE_CONTAINERS_H
 #define CD_STORE_CONTAINERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -19,6 +20,11 @@ struct store_container
   char *state_json;     /* {"Pid":..,"ExitCode":..,"StartedAt":..,...} */
   int64_t created;      /* unix nanoseconds */
   int restart_count;
+  /* An AutoRemove (--rm) container: its row is written and deleted through
+   * the connection that does not wait for the disk. A power loss may forget
+   * it, which is what start-up reconciliation would do anyway: after a
+   * reboot it is exited, and an exited AutoRemove container is removed. */
+  bool auto_remove;
 };
 
 void store_container_clear (struct store_container *c);
@@ -32,6 +38,8 @@ int store_container_set_state (struct cd_store *s, const char *id, const char *s
 int store_container_rename (struct cd_store *s, const char *id, const char *name,
                             struct cd_err *err);
 int store_container_delete (struct cd_store *s, const char *id, struct cd_err *err);
+/* The same for an AutoRemove container (see auto_remove). */
+int store_container_drop (struct cd_store *s, const char *id, struct cd_err *err);
 /* By full ID, name (with or without '/'), or unique ID prefix: -ENOENT
  * "No such container: x", -EINVAL when a prefix is ambiguous. */
 int store_container_find (struct cd_store *s, const char *ref, struct store_container *out,
