@@ -109,8 +109,13 @@ asan:
 	$(MAKE) BUILD=build/asan/obj BIN=build/asan/bin \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
-bench: $(BINS) image
-	bench/run.sh $(BENCH_ARGS)
+# QUICK=1 (or ARGS=--quick): the under-2-minute run.
+bench: $(BINS) image $(BUILD)/loadgen
+	LOADGEN=$(abspath $(BUILD)/loadgen) bench/run.sh $(if $(QUICK),--quick) $(ARGS) $(BENCH_ARGS)
+
+$(BUILD)/loadgen: bench/loadgen.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system

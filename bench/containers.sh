@@ -8,6 +8,7 @@
 # Every sample is a whole process timed with a monotonic clock (bench/timeit.py).
 
 ratio() { $PY -c "print(round($1/$2,${3:-2}))"; }
+. bench/api.sh
 
 "${CD[@]}" load -q -i build/images/busybox.tar >/dev/null
 
@@ -88,11 +89,13 @@ mapfile -t monrss < <($PY bench/monrss.py "$SOCK")
 [ ${#monrss[@]} = "$NCTR" ] || { echo "monitor RSS: ${#monrss[@]} of $NCTR"; exit 1; }
 RSS_100=$(rss "$DPID")
 MON_MED=$(printf '%s\n' "${monrss[@]}" | median)
+api_load_cd
 
 if [ "$DOCKER_OK" = 1 ]; then
   echo "bench: $NCTR x docker run -d busybox sleep 1000"
   mapfile -t dstarts < <($PY bench/timeit.py "$NCTR" 0 docker run -d --network none -l "cdbench=$W" busybox sleep 1000)
   [ ${#dstarts[@]} = "$NCTR" ] && DSTART_SUM=$(printf '%s\n' "${dstarts[@]}" | awk '{s+=$1} END {printf "%.2f", s/1000}')
+  api_load_docker
   docker ps -aq --filter "label=cdbench=$W" | xargs -r docker rm -f >/dev/null
 fi
 
@@ -102,6 +105,8 @@ RM_S=$($PY -c "print(round($RM_MS/1000,2))")
 left=$("${CD[@]}" ps -aq | wc -l)
 [ "$left" = 0 ] || { echo "$left containers left after rm -f"; exit 1; }
 
+api_load_rows
+api_lifecycle
 row "start $NCTR detached containers, sequential (cdctl run -d)" s "$START_SUM" -- "$DSTART_SUM" "docker run -d x$NCTR"
 row "cdctl run -d, each of the $NCTR" ms "${starts[@]}"
 row "rm -f of the $NCTR running containers (one cdctl call)" s "$RM_S"
