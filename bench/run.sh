@@ -10,7 +10,7 @@ QUICK=0; [ "${1:-}" = "--quick" ] && QUICK=1
 RUNS=$([ $QUICK = 1 ] && echo 3 || echo 5)
 SIZE_MB=$([ $QUICK = 1 ] && echo 100 || echo 300)
 LAT_RUNS=$([ $QUICK = 1 ] && echo 10 || echo 30) # run --rm latency samples
-NCTR=100                                         # detached containers for the RSS rows
+NCTR=$([ $QUICK = 1 ] && echo 40 || echo 100)   # detached containers for the RSS rows
 W=$(mktemp -d /var/tmp/cdbench.XXXXXX)
 CGP=cdbench-${W##*.} # a private cgroup parent: cleanup can find every container process
 DPID=

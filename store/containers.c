@@ -59,32 +59,35 @@ int
 store_container_add (struct cd_store *s, const struct store_container *c, struct cd_err *err)
 {
   cleanup_stmt sqlite3_stmt *st = NULL;
-  sqlite3 *db = c->auto_remove ? s->rt_db : s->db;
-  if (sqlite3_prepare_v2 (db, "INSERT INTO containers(" CTR_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)",
-                          -1, &st, NULL) != SQLITE_OK)
-    return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (db));
+  int r = c->auto_remove ? store_prepare_rt (s, "INSERT INTO containers(" CTR_COLS ")"
+                                             " VALUES (?,?,?,?,?,?,?,?,?,?)", &st, err)
+                         : store_prepare (s, "INSERT INTO containers(" CTR_COLS ")"
+                                          " VALUES (?,?,?,?,?,?,?,?,?,?)", &st, err);
+  if (r < 0)
+    return r;
   const char *vals[] = { c->id, c->name, c->image_id, c->image_ref, c->state, c->config,
                          c->host_config, c->state_json };
   for (int i = 0; i < 8; i++)
     sqlite3_bind_text (st, i + 1, vals[i] ? vals[i] : "", -1, SQLITE_STATIC);
   sqlite3_bind_int64 (st, 9, c->created);
   sqlite3_bind_int (st, 10, c->restart_count);
-  int rc = sqlite3_step (st);
-  if (rc == SQLITE_DONE)
+  if (sqlite3_step (st) == SQLITE_DONE)
     return 0;
-  if (sqlite3_extended_errcode (db) == SQLITE_CONSTRAINT_UNIQUE)
-    {
-      struct store_container other = { 0 };
-      char msg_id[65] = "?";
-      struct cd_err ignore;
-      if (store_container_find (s, c->name, &other, &ignore) == 0)
-        snprintf (msg_id, sizeof msg_id, "%s", other.id);
-      store_container_clear (&other);
-      return cd_err_set (err, EEXIST, "Conflict. The container name \"/%s\" is already in use by"
-                         " container \"%s\". You have to remove (or rename) that container to be"
-                         " able to reuse that name.", c->name, msg_id);
-    }
-  return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (db));
+  sqlite3 *db = sqlite3_db_handle (st);
+  if (sqlite3_extended_errcode (db) != SQLITE_CONSTRAINT_UNIQUE)
+    return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (db));
+  /* released first: the lookup below takes db, never while rt_db is held */
+  store_finalizep (&st);
+  st = NULL;
+  struct store_container other = { 0 };
+  char msg_id[65] = "?";
+  struct cd_err ignore;
+  if (store_container_find (s, c->name, &other, &ignore) == 0)
+    snprintf (msg_id, sizeof msg_id, "%s", other.id);
+  store_container_clear (&other);
+  return cd_err_set (err, EEXIST, "Conflict. The container name \"/%s\" is already in use by"
+                     " container \"%s\". You have to remove (or rename) that container to be"
+                     " able to reuse that name.", c->name, msg_id);
 }
 
 int
@@ -94,9 +97,10 @@ store_container_set_state (struct cd_store *s, const char *id, const char *state
   /* Runtime state: through the connection that does not wait for the disk
    * (store.h: meaningless after a reboot, kept by a crash of the daemon). */
   cleanup_stmt sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (s->rt_db, "UPDATE containers SET state = ?, state_json = ?,"
-                          " restart_count = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
-    return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->rt_db));
+  int r = store_prepare_rt (s, "UPDATE containers SET state = ?, state_json = ?,"
+                            " restart_count = ? WHERE id = ?", &st, err);
+  if (r < 0)
+    return r;
   sqlite3_bind_text (st, 1, state, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 2, state_json, -1, SQLITE_STATIC);
   sqlite3_bind_int (st, 3, restart_count);
@@ -138,9 +142,9 @@ int
 store_container_drop (struct cd_store *s, const char *id, struct cd_err *err)
 {
   cleanup_stmt sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (s->rt_db, "DELETE FROM containers WHERE id = ?", -1, &st, NULL)
-      != SQLITE_OK)
-    return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->rt_db));
+  int r = store_prepare_rt (s, "DELETE FROM containers WHERE id = ?", &st, err);
+  if (r < 0)
+    return r;
   sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
   if (sqlite3_step (st) != SQLITE_DONE)
     return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->rt_db));

@@ -8,10 +8,10 @@ store_event_add (struct cd_store *s, const struct store_event *ev, int64_t keep,
                  struct cd_err *err)
 {
   cleanup_stmt sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (s->rt_db, "INSERT INTO events(time_nano, type, action, actor_id,"
-                          " attributes, scope) VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL)
-      != SQLITE_OK)
-    return cd_err_set (err, EIO, "store: recording event: %s", sqlite3_errmsg (s->rt_db));
+  int r = store_prepare_rt (s, "INSERT INTO events(time_nano, type, action, actor_id,"
+                            " attributes, scope) VALUES (?, ?, ?, ?, ?, ?)", &st, err);
+  if (r < 0)
+    return cd_err_wrap (err, "recording event");
   sqlite3_bind_int64 (st, 1, ev->time_nano);
   sqlite3_bind_text (st, 2, ev->type, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 3, ev->action, -1, SQLITE_STATIC);
@@ -25,8 +25,8 @@ store_event_add (struct cd_store *s, const struct store_event *ev, int64_t keep,
   if (keep > 0 && seq % 64 == 0)
     {
       cleanup_stmt sqlite3_stmt *del = NULL;
-      if (sqlite3_prepare_v2 (s->rt_db, "DELETE FROM events WHERE seq <= ?", -1, &del, NULL)
-          == SQLITE_OK)
+      struct cd_err ignore;
+      if (store_prepare_rt (s, "DELETE FROM events WHERE seq <= ?", &del, &ignore) == 0)
         {
           sqlite3_bind_int64 (del, 1, seq - keep);
           sqlite3_step (del);

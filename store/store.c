@@ -8,12 +8,34 @@
 #include "fsutil.h"
 #include "store/schema.h"
 
+/* The connection is held (its recursive mutex) from prepare to finalize, so
+ * a statement of one thread never runs inside another thread's transaction
+ * or read snapshot (which makes a write fail at once with "database is
+ * locked", the busy timeout notwithstanding), and an error message is read
+ * before anyone else's call replaces it. Lock order: db, then rt_db. */
+static int
+prepare_on (sqlite3 *db, const char *sql, sqlite3_stmt **st, struct cd_err *err)
+{
+  sqlite3_mutex_enter (sqlite3_db_mutex (db));
+  if (sqlite3_prepare_v2 (db, sql, -1, st, NULL) == SQLITE_OK)
+    return 0;
+  int r = cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (db));
+  sqlite3_finalize (*st);
+  *st = NULL;
+  sqlite3_mutex_leave (sqlite3_db_mutex (db));
+  return r;
+}
+
 int
 store_prepare (struct cd_store *s, const char *sql, sqlite3_stmt **st, struct cd_err *err)
 {
-  if (sqlite3_prepare_v2 (s->db, sql, -1, st, NULL) != SQLITE_OK)
-    return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->db));
-  return 0;
+  return prepare_on (s->db, sql, st, err);
+}
+
+int
+store_prepare_rt (struct cd_store *s, const char *sql, sqlite3_stmt **st, struct cd_err *err)
+{
+  return prepare_on (s->rt_db, sql, st, err);
 }
 
 int
@@ -29,29 +51,52 @@ store_exec (struct cd_store *s, const char *sql, struct cd_err *err)
   return 0;
 }
 
+/* A transaction holds db from BEGIN to COMMIT or ROLLBACK (see prepare_on). */
 int
 store_begin (struct cd_store *s, struct cd_err *err)
 {
-  return store_exec (s, "BEGIN IMMEDIATE", err);
+  sqlite3_mutex_enter (sqlite3_db_mutex (s->db));
+  int r = store_exec (s, "BEGIN IMMEDIATE", err);
+  if (r < 0)
+    sqlite3_mutex_leave (sqlite3_db_mutex (s->db));
+  else
+    s->in_txn = true;
+  return r;
+}
+
+static void
+end_txn (struct cd_store *s)
+{
+  s->in_txn = false;
+  sqlite3_mutex_leave (sqlite3_db_mutex (s->db));
 }
 
 int
 store_commit (struct cd_store *s, struct cd_err *err)
 {
-  return store_exec (s, "COMMIT", err);
+  int r = store_exec (s, "COMMIT", err);
+  if (r < 0)
+    sqlite3_exec (s->db, "ROLLBACK", NULL, NULL, NULL);
+  end_txn (s);
+  return r;
 }
 
+/* After a failed step inside a transaction (a failed commit already ended it). */
 void
 store_rollback (struct cd_store *s)
 {
+  if (!s->in_txn)
+    return;
   sqlite3_exec (s->db, "ROLLBACK", NULL, NULL, NULL);
+  end_txn (s);
 }
 
 int
 store_schema_version (struct cd_store *s)
 {
   cleanup_stmt sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+  struct cd_err ignore;
+  if (store_prepare (s, "PRAGMA user_version", &st, &ignore) < 0)
     return -EIO;
   return sqlite3_step (st) == SQLITE_ROW ? sqlite3_column_int (st, 0) : -EIO;
 }
@@ -60,9 +105,8 @@ static int
 check_integrity (struct cd_store *s, struct cd_err *err)
 {
   cleanup_stmt sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2 (s->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
-    return cd_err_set (err, EIO, "store %s is not a usable database: %s", s->path,
-                       sqlite3_errmsg (s->db));
+  if (store_prepare (s, "PRAGMA integrity_check", &st, err) < 0)
+    return cd_err_wrap (err, "store %s is not a usable database", s->path);
   int rc = sqlite3_step (st);
   if (rc != SQLITE_ROW)
     return cd_err_set (err, EIO, "store %s is not a usable database: %s", s->path,

@@ -2,6 +2,7 @@
 #ifndef CD_STORE_H
 #define CD_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sqlite3.h>
 
@@ -18,6 +19,7 @@ struct cd_store
    * the newest of these may be missing: start-up reconciliation derives the
    * state of containers again from what is left (no process survives). */
   sqlite3 *rt_db;
+  bool in_txn; /* a store_begin holds db (only its thread reads this) */
   char *path;
 };
 
@@ -57,15 +59,22 @@ typedef int (*store_event_fn) (const struct store_event *ev, void *ctx);
 int store_event_each (struct cd_store *s, int64_t since_nano, int64_t until_nano,
                       store_event_fn fn, void *ctx, struct cd_err *err);
 
-/* Internal: prepares or reports. */
+/* Internal: prepares or reports, on db or on rt_db. Every statement of the
+ * store comes from these and is finalized by cleanup_stmt: the connection
+ * stays held by the calling thread in between (store.c, prepare_on). */
 int store_prepare (struct cd_store *s, const char *sql, sqlite3_stmt **st, struct cd_err *err);
+int store_prepare_rt (struct cd_store *s, const char *sql, sqlite3_stmt **st, struct cd_err *err);
 int store_exec (struct cd_store *s, const char *sql, struct cd_err *err);
 
 static inline void
 store_finalizep (sqlite3_stmt **st)
 {
   if (*st)
-    sqlite3_finalize (*st);
+    {
+      sqlite3 *db = sqlite3_db_handle (*st);
+      sqlite3_finalize (*st);
+      sqlite3_mutex_leave (sqlite3_db_mutex (db));
+    }
 }
 #define cleanup_stmt __attribute__ ((cleanup (store_finalizep)))
 
