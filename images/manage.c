@@ -87,21 +87,47 @@ report_untag (json_object *report, const char *full)
   report_add (report, "Untagged", fam);
 }
 
+/* Unused layers: rows deleted inside the transaction, files removed after
+ * its commit (a crash in between leaves directories without rows, which the
+ * start-up GC removes), so the store is not held while a disk deletes. */
 struct gc_ctx
 {
   struct img_store *is;
   struct cd_err *err;
+  struct store_layer *gone;
+  size_t n, cap;
 };
 
 static int
 remove_unused_layer (const struct store_layer *l, void *ctx)
 {
   struct gc_ctx *g = ctx;
-  img_blob_drop (g->is, l);
-  int r = img_layer_remove (g->is->root, l->cache_id, g->err);
-  if (r < 0)
-    log_warn ("removing layer %s: %s", l->chain_id, g->err->msg);
+  if (g->n == g->cap)
+    {
+      size_t cap = g->cap ? g->cap * 2 : 8;
+      struct store_layer *p = realloc (g->gone, cap * sizeof *p);
+      if (p == NULL)
+        return cd_err_set (g->err, ENOMEM, "out of memory");
+      g->gone = p, g->cap = cap;
+    }
+  g->gone[g->n++] = *l;
   return store_layer_delete (g->is->db, l->chain_id, g->err);
+}
+
+/* After the commit (done) or the rollback (!done). */
+static void
+gc_finish (struct gc_ctx *g, bool done)
+{
+  for (size_t i = 0; done && i < g->n; i++)
+    {
+      struct cd_err e;
+      img_blob_drop (g->is, &g->gone[i]);
+      if (img_layer_remove (g->is->root, g->gone[i].cache_id, &e) < 0)
+        log_warn ("removing layer %s: %s", g->gone[i].chain_id, e.msg);
+    }
+  free (g->gone);
+  g->gone = NULL;
+  g->n = g->cap = 0;
 }
 
 /* Deletes the image row and the layers nobody else uses. Lock held. */
@@ -112,14 +138,16 @@ delete_image_locked (struct img_store *is, const char *id, json_object *report,
   int r = store_begin (is->db, err);
   if (r < 0)
     return r;
-  struct gc_ctx g = { is, err };
+  struct gc_ctx g = { is, err, NULL, 0, 0 };
   if ((r = store_image_delete (is->db, id, err)) < 0
       || (r = store_layers_unused (is->db, remove_unused_layer, &g, err)) < 0
       || (r = store_commit (is->db, err)) < 0)
     {
       store_rollback (is->db);
+      gc_finish (&g, false);
       return r;
     }
+  gc_finish (&g, true);
   report_add (report, "Deleted", id);
   return 0;
 }
@@ -278,15 +306,17 @@ in_list (struct tag_list *t, const char *s)
 int
 img_gc_locked (struct img_store *is, struct cd_err *err)
 {
-  struct gc_ctx g = { is, err };
+  struct gc_ctx g = { is, err, NULL, 0, 0 };
   int r = store_begin (is->db, err);
   if (r == 0 && (r = store_layers_unused (is->db, remove_unused_layer, &g, err)) == 0)
     r = store_commit (is->db, err);
   if (r < 0)
     {
       store_rollback (is->db);
+      gc_finish (&g, false);
       return r;
     }
+  gc_finish (&g, true);
   struct tag_list known = { 0 };
   if ((r = store_layers_all (is->db, mark_known, &known, err)) < 0)
     return r;
