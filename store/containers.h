@@ -31,6 +31,9 @@ int store_container_set_state (struct cd_store *s, const char *id, const char *s
                                const char *state_json, int restart_count, struct cd_err *err);
 int store_container_rename (struct cd_store *s, const char *id, const char *name,
                             struct cd_err *err);
+/* Replaces the HostConfig JSON (POST /containers/{id}/update). */
+int store_container_set_host_config (struct cd_store *s, const char *id, const char *host_config,
+                                     struct cd_err *err);
 int store_container_delete (struct cd_store *s, const char *id, struct cd_err *err);
 /* By full ID, name (with or without '/'), or unique ID prefix: -ENOENT
  * "No such container: x", -EINVAL when a prefix is ambiguous. */
