@@ -313,7 +313,7 @@ static const struct cli_cmd *const container_cmds[] = {
   &cli_cmd_create,  &cli_cmd_container_inspect, &cli_cmd_kill,  &cli_cmd_logs,
   &cli_cmd_container_ls, &cli_cmd_container_prune, &cli_cmd_rename, &cli_cmd_restart,
   &cli_cmd_container_rm, &cli_cmd_run, &cli_cmd_start, &cli_cmd_stop, &cli_cmd_top,
-  &cli_cmd_wait,
+  &cli_cmd_wait, &cli_cmd_pause, &cli_cmd_unpause, &cli_cmd_update,
   NULL,
 };
 

@@ -7,6 +7,7 @@
 
 #include "cleanup.h"
 #include "client/cmd_containers.h"
+#include "client/cmd_containers_res.h"
 #include "client/commands.h"
 #include "client/jsonget.h"
 #include "client/url.h"
@@ -40,6 +41,7 @@
 
 const struct cli_flag cli_ctr_create_flags[] = {
   CREATE_FLAGS,
+  CLI_RESOURCE_FLAGS,
   { NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 
@@ -47,6 +49,7 @@ static const struct cli_flag run_flags[] = {
   { "detach", 'd', CLI_FLAG_BOOL, NULL, "Run container in background and print container ID",
     NULL, NULL },
   CREATE_FLAGS,
+  CLI_RESOURCE_FLAGS,
   { NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 

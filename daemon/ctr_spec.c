@@ -1,4 +1,5 @@
 #include "daemon/ctr_spec.h"
+#include "daemon/ctr_resources.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,6 +336,11 @@ ctr_spec_build (json_object *body, json_object *image_config, struct ctr_spec *o
                            : json_object_new_object ();
   host_config_defaults (out->host_config);
   out->warnings = json_object_new_array ();
+  if ((r = ctr_res_check (out->host_config, out->warnings, err)) < 0)
+    {
+      ctr_spec_free (out);
+      return r;
+    }
   json_object *argv = ctr_spec_argv (out->config);
   if (argv == NULL)
     {

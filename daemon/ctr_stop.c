@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "daemon/ctr_lock.h"
+#include "daemon/ctr_resources.h"
 #include "daemon/ctr_run.h"
 #include "store/containers.h"
 
@@ -200,7 +201,9 @@ ctr_stop_sync_locked (struct cd_daemon *d, const char *id, int timeout, struct c
     return fd == -EALREADY ? 0 : fd;
   char line[64];
   snprintf (line, sizeof line, "{\"cmd\":\"kill\",\"signal\":%d}\n", sig);
-  if (send_line (fd, line) == 0 && wait_for (fd, "\"exit\"", t * 1000) == 0)
+  int sent = send_line (fd, line);
+  ctr_thaw_if_paused (d, id); /* a frozen process gets its signal once thawed */
+  if (sent == 0 && wait_for (fd, "\"exit\"", t * 1000) == 0)
     return 0;
   snprintf (line, sizeof line, "{\"cmd\":\"kill\",\"signal\":%d}\n", SIGKILL);
   send_line (fd, line);
@@ -233,6 +236,7 @@ ctr_kill_sync (struct cd_daemon *d, const char *id, const char *signal, struct c
   snprintf (line, sizeof line, "{\"cmd\":\"kill\",\"signal\":%d}\n", sig);
   if (send_line (fd, line) < 0 || wait_for (fd, "\"ok\"", 5000) < 0)
     return cd_err_set (err, EIO, "cannot signal container %s", cid);
+  ctr_thaw_if_paused (d, cid);
   return 0;
 }
 

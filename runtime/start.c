@@ -15,6 +15,7 @@
 
 #include "caps.h"
 #include "cgroup.h"
+#include "cgroup_limits.h"
 #include "child.h"
 #include "cleanup.h"
 #include "config.h"
@@ -26,6 +27,7 @@ struct start
 {
   struct rt_config c;
   struct rt_cgroups cg;
+  struct rt_resources res;
   struct rt_mount_plan plan;
   struct rt_ns_joins joins;
   int sv[2];
@@ -46,7 +48,9 @@ prepare (const struct rt_start_opts *o, struct start *s, struct cd_err *err)
     return r;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->sv) < 0)
     return cd_err_sys (err, errno, "socketpair");
-  return rt_cg_create (&s->cg, err);
+  if ((r = rt_res_load (o->bundle, &s->res, err)) < 0 || (r = rt_cg_create (&s->cg, err)) < 0)
+    return r;
+  return rt_res_apply (&s->cg, &s->res, err);
 }
 
 static void
@@ -55,6 +59,7 @@ finish (struct start *s)
   rt_ns_close (&s->joins);
   rt_mount_plan_free (&s->plan);
   rt_cg_free (&s->cg);
+  rt_res_free (&s->res);
   rt_config_free (&s->c);
   for (int i = 0; i < 2; i++)
     if (s->sv[i] >= 0)

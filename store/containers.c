@@ -128,6 +128,19 @@ store_container_rename (struct cd_store *s, const char *id, const char *name, st
 }
 
 int
+store_container_set_host_config (struct cd_store *s, const char *id, const char *host_config,
+                                 struct cd_err *err)
+{
+  cleanup_stmt sqlite3_stmt *st = NULL;
+  int r = store_prepare (s, "UPDATE containers SET host_config = ? WHERE id = ?", &st, err);
+  if (r < 0)
+    return r;
+  sqlite3_bind_text (st, 1, host_config, -1, SQLITE_STATIC);
+  sqlite3_bind_text (st, 2, id, -1, SQLITE_STATIC);
+  return done (s, st, err);
+}
+
+int
 store_container_delete (struct cd_store *s, const char *id, struct cd_err *err)
 {
   cleanup_stmt sqlite3_stmt *st = NULL;

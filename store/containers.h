@@ -37,6 +37,9 @@ int store_container_set_state (struct cd_store *s, const char *id, const char *s
                                const char *state_json, int restart_count, struct cd_err *err);
 int store_container_rename (struct cd_store *s, const char *id, const char *name,
                             struct cd_err *err);
+/* Replaces the HostConfig JSON (POST /containers/{id}/update). */
+int store_container_set_host_config (struct cd_store *s, const char *id, const char *host_config,
+                                     struct cd_err *err);
 int store_container_delete (struct cd_store *s, const char *id, struct cd_err *err);
 /* The same for an AutoRemove container (see auto_remove). */
 int store_container_drop (struct cd_store *s, const char *id, struct cd_err *err);
