@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/ctr_security.h"
 #include "daemon/ctr_spec.h"
 
 const char *const bundle_default_caps[] = {
@@ -237,6 +238,12 @@ bundle_build (const struct bundle_in *in, json_object **out, struct cd_err *err)
   json_object_object_add (lx, "cgroupsPath", json_object_new_string (cg));
   json_object_object_add (o, "linux", lx);
   json_object_object_add (o, "annotations", annotations (in));
+  int r = ctr_sec_apply (in->host_config, o, err);
+  if (r < 0)
+    {
+      json_object_put (o);
+      return r;
+    }
   *out = o;
   return 0;
 }
