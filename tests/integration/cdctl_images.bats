@@ -85,7 +85,7 @@ have_docker() { [ -x /usr/local/bin/docker ]; }
   [ "$status" -eq 0 ]
   [[ "$output" == *"Loading "*"/2.171MB"* ]]            # the bar of bytes sent
   [[ "$output" == *$'\r\e[2K'* ]]                        # cleared before the answer
-  [[ "$output" == *"3407d76fdec7: Loading layer"*"2.14MB/2.14MB"* ]]
+  [[ "$output" == *"eb7f2a935075: Loading layer"*"2.14MB/2.14MB"* ]]
   [[ "$output" == *"Loaded image: busybox:latest"* ]]
   # -q: neither the bar nor the layer lines
   run script -qec "$CD load -q -i '$IMAGES/busybox.tar'" /dev/null
