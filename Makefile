@@ -26,7 +26,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 # docker timestamps (the until filter of prune).
 DAEMON_SRCS := $(filter-out $(MAINS),$(wildcard daemon/*.c api/*.c store/*.c images/*.c network/*.c)) \
   runtime/cgroup.c runtime/cgroup_limits.c runtime/cgroup_limits_parse.c runtime/cgroup_freeze.c \
-  client/timestamp.c
+  runtime/names.c client/timestamp.c
 CLIENT_SRCS := $(filter-out $(MAINS),$(wildcard client/*.c))
 MON_SRCS := $(filter-out $(MAINS),$(wildcard monitor/*.c runtime/*.c))
 ALL_PKGS := $(sort $(PKGS_DAEMON) $(PKGS_CLIENT) $(PKGS_MON))

@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "client/cmd_containers.h"
 #include "client/cmd_containers_res.h"
+#include "client/cmd_containers_sec.h"
 #include "client/jsonget.h"
 #include "client/url.h"
 
@@ -174,7 +175,7 @@ host_config (const struct cli_args *args, int auto_remove, json_object *body, st
   if (cli_args_bool (args, "init"))
     json_object_object_add (hc, "Init", json_object_new_boolean (1));
   add_str (hc, "NetworkMode", args, "network");
-  if (cli_ctr_res_host_config (args, hc, err) < 0)
+  if (cli_ctr_res_host_config (args, hc, err) < 0 || cli_ctr_sec_host_config (args, hc, err) < 0)
     return -err->code;
   json_object *opts = kv_object (args, "log-opt");
   if (opts)

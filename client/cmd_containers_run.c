@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "client/cmd_containers.h"
 #include "client/cmd_containers_res.h"
+#include "client/cmd_containers_sec.h"
 #include "client/commands.h"
 #include "client/jsonget.h"
 #include "client/url.h"
@@ -37,7 +38,8 @@
   { "user", 'u', CLI_FLAG_STRING, "string",                                                      \
     "Username or UID (format: <name|uid>[:<group|gid>])", NULL, NULL },                          \
   { "workdir", 'w', CLI_FLAG_STRING, "string", "Working directory inside the container", NULL,  \
-    NULL }
+    NULL },                                                                                      \
+  CLI_CTR_SEC_FLAGS
 
 const struct cli_flag cli_ctr_create_flags[] = {
   CREATE_FLAGS,

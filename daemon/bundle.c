@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "daemon/ctr_resources.h"
+#include "daemon/ctr_security.h"
 #include "daemon/ctr_spec.h"
 
 const char *const bundle_default_caps[] = {
@@ -238,7 +239,10 @@ bundle_build (const struct bundle_in *in, json_object **out, struct cd_err *err)
   json_object_object_add (lx, "cgroupsPath", json_object_new_string (cg));
   json_object_object_add (o, "linux", lx);
   json_object_object_add (o, "annotations", annotations (in));
+  /* security last: --privileged replaces the device rules */
   int r = ctr_res_bundle (in->host_config, in->id, o, err);
+  if (r == 0)
+    r = ctr_sec_apply (in->host_config, o, err);
   if (r < 0)
     {
       json_object_put (o);

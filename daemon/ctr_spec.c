@@ -1,5 +1,6 @@
 #include "daemon/ctr_spec.h"
 #include "daemon/ctr_resources.h"
+#include "daemon/ctr_security.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +328,8 @@ ctr_spec_build (json_object *body, json_object *image_config, struct ctr_spec *o
   int r = validate_config (body, err);
   if (r == 0 && hc_in)
     r = validate_host_config (hc_in, err);
+  if (r == 0 && hc_in)
+    r = ctr_sec_validate (hc_in, err);
   if (r < 0)
     return r;
   out->config = config_from_body (body);

@@ -57,6 +57,10 @@ become_user (const struct rt_child *ch, struct rt_user *u, struct cd_err *err)
   if ((r = rt_user_resolve (c, u, err)) < 0 || (r = rt_proc_cwd (c, err)) < 0
       || (r = rt_mounts_finish (ch->plan, err)) < 0)
     return r;
+  /* Without no_new_privs loading a filter takes CAP_SYS_ADMIN: load it
+   * while we still hold it (runc's order); with it, as late as possible. */
+  if (!c->no_new_privileges && (r = rt_seccomp_load (ch->seccomp, err)) < 0)
+    return r;
   if (c->has_caps && (r = rt_caps_prepare (&c->caps, err)) < 0)
     return r;
   if ((r = rt_user_apply (u, err)) < 0)
@@ -66,6 +70,8 @@ become_user (const struct rt_child *ch, struct rt_user *u, struct cd_err *err)
   if (c->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return cd_err_sys (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
   umask (022);
+  if (c->no_new_privileges && (r = rt_seccomp_load (ch->seccomp, err)) < 0)
+    return r;
   return 0;
 }
 
@@ -93,12 +99,14 @@ rt_child_run (const struct rt_child *ch)
   rt_proc_reset_signals ();
   if (!wait_go (ch->sync_fd))
     _exit (RT_EXIT_DAEMON_ERROR);   /* the caller gave up: nobody to tell */
-  if (rt_ns_join (ch->joins, &err) < 0 || setup_rootfs (ch, &err) < 0
-      || become_user (ch, &u, &err) < 0)
+  if (rt_ns_join (ch->joins, &err) < 0 || setup_rootfs (ch, &err) < 0)
     fail (ch, exit_code, &err);
   /* Everything the caller left open (without O_CLOEXEC) stays out of the
-   * container; the sync socket itself closes at execve. */
+   * container; the sync socket itself closes at execve. Before the seccomp
+   * filter, which a profile may make deny close_range. */
   syscall (SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (become_user (ch, &u, &err) < 0)
+    fail (ch, exit_code, &err);
   rt_exec (ch->c, u.home, &exit_code, &err);
   fail (ch, exit_code, &err);
 }

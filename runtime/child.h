@@ -8,6 +8,7 @@
 #include "mounts.h"
 #include "namespaces.h"
 #include "runtime.h"
+#include "seccomp.h"
 
 /* What the child sends back over the sync socket when it cannot exec. A
  * successful execve closes the socket (O_CLOEXEC): the parent reads EOF. */
@@ -25,6 +26,7 @@ struct rt_child
   const struct rt_ns_joins *joins;
   const struct rt_stdio *stdio;
   int sync_fd;                  /* child end: one "go" byte in, error record out */
+  rt_seccomp_t seccomp;         /* compiled linux.seccomp, NULL: none */
 };
 
 /* Never returns: execve or _exit. */

@@ -295,6 +295,7 @@ rt_config_free (struct rt_config *c)
       free (c->sysctl[i].value);
     }
   free (c->sysctl);
+  free (c->seccomp_json);
   free (c->overlay_lower);
   free (c->overlay_upper);
   free (c->overlay_work);

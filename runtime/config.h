@@ -89,6 +89,7 @@ struct rt_config
   struct rt_sysctl *sysctl;
   size_t n_sysctl;
   unsigned long rootfs_propagation; /* MS_* flags, 0: MS_REC | MS_PRIVATE */
+  char *seccomp_json;           /* linux.seccomp as JSON text, NULL: none */
 
   char *overlay_lower, *overlay_upper, *overlay_work;
   char *user_spec;              /* "cdaemon.user" */

@@ -211,6 +211,17 @@ parse_propagation (json_object *lx, struct rt_config *c, struct cd_err *err)
   return cd_err_set (err, EINVAL, "linux.rootfsPropagation: unknown propagation \"%s\"", p);
 }
 
+static int
+parse_seccomp (json_object *lx, struct rt_config *c, struct cd_err *err)
+{
+  json_object *o;
+  int r = rt_js_obj (lx, "seccomp", "linux", &o, err);
+  if (r < 0 || o == NULL)
+    return r;
+  c->seccomp_json = strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN));
+  return c->seccomp_json ? 0 : cd_err_set (err, ENOMEM, "out of memory");
+}
+
 int
 rt_config_parse_linux (json_object *root, struct rt_config *c, struct cd_err *err)
 {
@@ -223,7 +234,8 @@ rt_config_parse_linux (json_object *root, struct rt_config *c, struct cd_err *er
       || (r = rt_js_strv (lx, "readonlyPaths", "linux", &c->readonly_paths, err)) < 0
       || (r = parse_devices (lx, c, err)) < 0
       || (r = rt_js_str (lx, "cgroupsPath", "linux", false, &c->cgroups_path, err)) < 0
-      || (r = parse_sysctl (lx, c, err)) < 0 || (r = parse_propagation (lx, c, err)) < 0)
+      || (r = parse_sysctl (lx, c, err)) < 0 || (r = parse_propagation (lx, c, err)) < 0
+      || (r = parse_seccomp (lx, c, err)) < 0)
     return r;
   if (c->cgroups_path && (c->cgroups_path[0] == '\0' || strstr (c->cgroups_path, "..")))
     return cd_err_set (err, EINVAL, "linux.cgroupsPath: invalid path \"%s\"", c->cgroups_path);

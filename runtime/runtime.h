@@ -9,7 +9,9 @@
  *   mounts[{destination, type, source, options}]   (bind, rbind, tmpfs, proc,
  *            sysfs, devpts, mqueue, cgroup, overlay; options as in runc)
  *   linux.{namespaces[{type, path}], maskedPaths, readonlyPaths, devices,
- *          cgroupsPath, sysctl, resources (later), rootfsPropagation}
+ *          cgroupsPath, sysctl, resources (later), rootfsPropagation,
+ *          seccomp{defaultAction, defaultErrnoRet, architectures,
+ *                  syscalls[{names, action, errnoRet, args}]} (runtime/seccomp.h)}
  *   annotations (cdaemon extensions):
  *     "cdaemon.overlay.lowerdir", "cdaemon.overlay.upperdir",
  *     "cdaemon.overlay.workdir": when present, the runtime mounts overlayfs at

@@ -30,6 +30,7 @@ struct start
   struct rt_resources res;
   struct rt_mount_plan plan;
   struct rt_ns_joins joins;
+  rt_seccomp_t seccomp;
   int sv[2];
 };
 
@@ -44,7 +45,8 @@ prepare (const struct rt_start_opts *o, struct start *s, struct cd_err *err)
   if ((r = rt_rlimits_check (&s->c, err)) < 0
       || (r = rt_cg_discover (s->c.cgroups_path, &s->cg, err)) < 0
       || (r = rt_mount_plan_build (&s->c, &s->cg, &s->plan, err)) < 0
-      || (r = rt_ns_open (&s->c, &s->joins, err)) < 0)
+      || (r = rt_ns_open (&s->c, &s->joins, err)) < 0
+      || (r = rt_seccomp_build (s->c.seccomp_json, &s->seccomp, err)) < 0)
     return r;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->sv) < 0)
     return cd_err_sys (err, errno, "socketpair");
@@ -57,6 +59,7 @@ static void
 finish (struct start *s)
 {
   rt_ns_close (&s->joins);
+  rt_seccomp_free (s->seccomp);
   rt_mount_plan_free (&s->plan);
   rt_cg_free (&s->cg);
   rt_res_free (&s->res);
@@ -112,7 +115,7 @@ run (const struct rt_start_opts *o, struct start *s, pid_t *pid, int *exit_code,
   if (child == 0)
     {
       close (s->sv[0]);
-      struct rt_child ch = { &s->c, &s->plan, &s->joins, &o->stdio, s->sv[1] };
+      struct rt_child ch = { &s->c, &s->plan, &s->joins, &o->stdio, s->sv[1], s->seccomp };
       rt_child_run (&ch);
     }
   close (s->sv[1]);

@@ -9,7 +9,7 @@ bats_require_minimum_version 1.5.0
 setup() { start_daemon; }
 teardown() { cleanup_daemon; }
 
-BUSYBOX_ID=sha256:0f8f969c9711c7365fb180bab7296e2d60db3cc49033487bb52818df0ad2227d
+BUSYBOX_ID=sha256:0d5d96aacf11c8a4a11a0139e2047ca5d15299425efa3bcfdaab96e5a608ec8f
 
 cd_load() { $CD load -i "$IMAGES/busybox.tar"; }
 
@@ -85,7 +85,7 @@ have_docker() { [ -x /usr/local/bin/docker ]; }
   [ "$status" -eq 0 ]
   [[ "$output" == *"Loading "*"/2.171MB"* ]]            # the bar of bytes sent
   [[ "$output" == *$'\r\e[2K'* ]]                        # cleared before the answer
-  [[ "$output" == *"3407d76fdec7: Loading layer"*"2.14MB/2.14MB"* ]]
+  [[ "$output" == *"eb7f2a935075: Loading layer"*"2.14MB/2.14MB"* ]]
   [[ "$output" == *"Loaded image: busybox:latest"* ]]
   # -q: neither the bar nor the layer lines
   run script -qec "$CD load -q -i '$IMAGES/busybox.tar'" /dev/null
@@ -99,23 +99,23 @@ have_docker() { [ -x /usr/local/bin/docker ]; }
   [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 2 ]
   [[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]]
-  [[ "${lines[1]}" =~ ^busybox\ +latest\ +0f8f969c9711\ +[0-9]+\ [a-z]+\ ago\ +1\.98MB$ ]]
+  [[ "${lines[1]}" =~ ^busybox\ +latest\ +0d5d96aacf11\ +[0-9]+\ [a-z]+\ ago\ +1\.98MB$ ]]
   # tabwriter: each column is its widest cell + 3 (at least 10)
   [[ "${lines[0]}" == "REPOSITORY   TAG       IMAGE ID       CREATED"* ]]
   h=${lines[0]%%TAG*}; [ "${lines[1]:${#h}:7}" = "latest " ]
-  h=${lines[0]%%IMAGE ID*}; [ "${lines[1]:${#h}:13}" = "0f8f969c9711 " ]
+  h=${lines[0]%%IMAGE ID*}; [ "${lines[1]:${#h}:13}" = "0d5d96aacf11 " ]
   h=${lines[0]%%CREATED*}; [[ "${lines[1]:${#h}}" =~ ^[0-9]+\ [a-z]+\ ago\ {3}1\.98MB$ ]]
   run $CD images -q
-  [ "$output" = 0f8f969c9711 ]
+  [ "$output" = 0d5d96aacf11 ]
   run $CD images -q --no-trunc
   [ "$output" = "$BUSYBOX_ID" ]
   run $CD images --no-trunc
   [[ "${lines[1]}" == *"$BUSYBOX_ID"* ]]
   run $CD images --digests
   [[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +DIGEST\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]]
-  [[ "${lines[1]}" =~ ^busybox\ +latest\ +\<none\>\ +0f8f969c9711 ]]
+  [[ "${lines[1]}" =~ ^busybox\ +latest\ +\<none\>\ +0d5d96aacf11 ]]
   [ "$($CD image ls)" = "$($CD images)" ]
-  [ "$($CD image list -q)" = 0f8f969c9711 ]
+  [ "$($CD image list -q)" = 0d5d96aacf11 ]
   run $CD images a b
   [ "$status" -eq 1 ]
   [[ "$output" == *"'cdctl images' requires at most 1 argument"* ]]
@@ -126,7 +126,7 @@ have_docker() { [ -x /usr/local/bin/docker ]; }
   out=$(TZ=UTC $CD images --format json)
   [ "$(echo "$out" | wc -l)" -eq 1 ]
   [[ "$out" == *'"Digest":"\u003cnone\u003e"'* ]]
-  [ "$(echo "$out" | json ID)" = 0f8f969c9711 ]
+  [ "$(echo "$out" | json ID)" = 0d5d96aacf11 ]
   [ "$(echo "$out" | json Repository)" = busybox ]
   [ "$(echo "$out" | json Tag)" = latest ]
   [ "$(echo "$out" | json Digest)" = "<none>" ]
@@ -150,7 +150,7 @@ have_docker() { [ -x /usr/local/bin/docker ]; }
   $CD load -i "$T/v.tar" >/dev/null # busybox:latest moves to the new image
   run $CD images --filter dangling=true
   [ "${#lines[@]}" -eq 2 ]
-  [[ "${lines[1]}" =~ ^\<none\>\ +\<none\>\ +0f8f969c9711\  ]]
+  [[ "${lines[1]}" =~ ^\<none\>\ +\<none\>\ +0d5d96aacf11\  ]]
   [ "$($CD images -q --filter dangling=false)" = "${new:7:12}" ]
   [ "$($CD images -q --filter reference='busy*')" = "${new:7:12}" ]
   [ "$($CD images -q -f reference=nomatch)" = "" ]
@@ -159,7 +159,7 @@ have_docker() { [ -x /usr/local/bin/docker ]; }
   [ "$($CD images -q busybox:other)" = "" ]
   [ "$($CD images -q --filter label=variant=one)" = "${new:7:12}" ]
   [ "$($CD images -q --filter label=variant=two)" = "" ]
-  [ "$($CD images -q | sort | tr '\n' ' ')" = "$(printf '%s\n' 0f8f969c9711 "${new:7:12}" | sort | tr '\n' ' ')" ]
+  [ "$($CD images -q | sort | tr '\n' ' ')" = "$(printf '%s\n' 0d5d96aacf11 "${new:7:12}" | sort | tr '\n' ' ')" ]
   run $CD images --filter dangling
   [ "$status" -eq 125 ]
   [[ "$output" == *"bad format of filter (expected name=value)"* ]]
@@ -173,10 +173,10 @@ have_docker() { [ -x /usr/local/bin/docker ]; }
   $CD tag "${BUSYBOX_ID:7:12}" localhost:5000/c:v2
   run $CD images
   [ "${#lines[@]}" -eq 5 ]
-  [[ "$output" =~ busybox\ +latest\ +0f8f969c9711 ]]
-  [[ "$output" =~ myrepo/x\ +1\ +0f8f969c9711 ]]
-  [[ "$output" =~ localhost:5000/a/b\ +latest\ +0f8f969c9711 ]]
-  [[ "$output" =~ localhost:5000/c\ +v2\ +0f8f969c9711 ]]
+  [[ "$output" =~ busybox\ +latest\ +0d5d96aacf11 ]]
+  [[ "$output" =~ myrepo/x\ +1\ +0d5d96aacf11 ]]
+  [[ "$output" =~ localhost:5000/a/b\ +latest\ +0d5d96aacf11 ]]
+  [[ "$output" =~ localhost:5000/c\ +v2\ +0d5d96aacf11 ]]
   [ "$(api http://d/v1.41/images/localhost:5000/c:v2/json | json Id)" = "$BUSYBOX_ID" ]
   run $CD tag busybox Bad:x
   [ "$status" -eq 1 ]
@@ -226,10 +226,10 @@ have_docker() { [ -x /usr/local/bin/docker ]; }
   [ "$status" -eq 0 ]
   [ "${#lines[@]}" -eq 3 ]
   [[ "${lines[0]}" =~ ^IMAGE\ +CREATED\ +CREATED\ BY\ +SIZE\ +COMMENT$ ]]
-  [[ "${lines[1]}" =~ ^0f8f969c9711\ +[0-9]+\ [a-z]+\ ago\ +/bin/sh\ -c\ \#\(nop\)\ ADD\ file:cdaemon-whiteouts…\ +31B ]]
+  [[ "${lines[1]}" =~ ^0d5d96aacf11\ +[0-9]+\ [a-z]+\ ago\ +/bin/sh\ -c\ \#\(nop\)\ ADD\ file:cdaemon-whiteouts…\ +31B ]]
   [[ "${lines[2]}" =~ ^\<missing\>\ +.*\ ago\ +/bin/sh\ -c\ \#\(nop\)\ ADD\ file:busybox-static\ in…\ +1\.98MB ]]
   run $CD history -q busybox
-  [ "$output" = "$(printf '0f8f969c9711\n<missing>')" ]
+  [ "$output" = "$(printf '0d5d96aacf11\n<missing>')" ]
   run $CD history --no-trunc busybox
   [[ "${lines[1]}" == "$BUSYBOX_ID"*"(rm /etc/motd; replace /opt/replaced)"* ]]
   run $CD image history --human=false busybox
@@ -268,7 +268,7 @@ have_docker() { [ -x /usr/local/bin/docker ]; }
   run sh -c "echo n | $CD image prune"
   [ "$status" -eq 0 ]
   [ "$output" = "$(printf 'WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ')" ]
-  [ "$($CD images -q --filter dangling=true)" = 0f8f969c9711 ]
+  [ "$($CD images -q --filter dangling=true)" = 0d5d96aacf11 ]
   run $CD image prune -f
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "Deleted Images:" ]
@@ -343,7 +343,7 @@ have_docker() { [ -x /usr/local/bin/docker ]; }
   mkdir -p "$T/rootfs"; echo x >"$T/rootfs/x"
   tar -C "$T/rootfs" -cf "$T/rootfs.tar" .
   $CD import "$T/rootfs.tar" busybox:latest >/dev/null
-  [ "$($CD images -q --filter dangling=true)" = 0f8f969c9711 ]
+  [ "$($CD images -q --filter dangling=true)" = 0d5d96aacf11 ]
   run $CD image prune -f
   [ "${lines[0]}" = "Deleted Images:" ]
   [[ "$output" == *"deleted: $BUSYBOX_ID"* ]]
