@@ -27,6 +27,7 @@ const struct cli_cmd *const cli_commands[] = {
   &cli_cmd_tag,
   &cli_cmd_top,
   &cli_cmd_version,
+  &cli_cmd_volume,
   &cli_cmd_wait,
   NULL,
 };
