@@ -121,8 +121,8 @@ plan_volumes_from (struct cd_daemon *d, json_object *hc, json_object *plan, stru
       for (size_t j = 0; theirs && j < json_object_array_length (theirs); j++)
         {
           json_object *m = json_object_array_get_idx (theirs, j);
-          if (has_dest (plan, str (m, "Destination")))
-            continue;
+          if (has_dest (plan, str (m, "Destination")) || strcmp (str (m, "Type"), "tmpfs") == 0)
+            continue;             /* a tmpfs is the container's own, as in Docker */
           json_object *copy = json_tokener_parse (json_object_to_json_string (m));
           json_object_object_add (copy, "From", json_object_new_boolean (1));
           json_object_object_add (copy, "CopyUp", json_object_new_boolean (0));

@@ -129,36 +129,14 @@ struct prune_ctx
   size_t n, cap;
 };
 
-static bool
-label_match (const char *want, json_object *labels)
-{
-  const char *eq = strchr (want, '=');
-  char key[256];
-  snprintf (key, sizeof key, "%.*s", eq ? (int) (eq - want) : (int) strlen (want), want);
-  json_object *v = get (labels, key);
-  return v && (eq == NULL || strcmp (json_object_get_string (v), eq + 1) == 0);
-}
-
-static bool
-labels_all (json_object *set, json_object *labels)
-{
-  json_object_object_foreach (set, want, on)
-    {
-      (void) on;
-      if (!label_match (want, labels))
-        return false;
-    }
-  return true;
-}
-
 static int
 prune_pick (const struct store_volume *v, void *vctx)
 {
   struct prune_ctx *p = vctx;
   json_object *labels = json_tokener_parse (v->labels), *inc = get (p->filters, "label");
   json_object *exc = get (p->filters, "label!");
-  bool skip = (inc && !labels_all (inc, labels))
-              || (exc && json_object_object_length (exc) && labels_all (exc, labels));
+  bool skip = (inc && !vol_labels_all (inc, labels))
+              || (exc && json_object_object_length (exc) && vol_labels_all (exc, labels));
   json_object_put (labels);
   if (skip || store_volume_users (p->d->store, v->name, NULL) != 0)
     return 0;

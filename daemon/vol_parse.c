@@ -154,7 +154,11 @@ vol_parse_bind (const char *spec, json_object **out, struct cd_err *err)
           json_object_object_add (m, "CreateSource", json_object_new_boolean (1));
         }
       else
-        json_object_object_add (m, "Name", json_object_new_string (src));
+        {
+          /* Docker's setBindModeIfNull for volumes of the local driver */
+          json_object_object_add (m, "Name", json_object_new_string (src));
+          json_object_object_add (m, "Mode", json_object_new_string ("z"));
+        }
       if (n == 3)
         r = apply_mode (m, parts[2], err);
       if (r == 0)

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,8 +195,8 @@ label_match (const char *want, json_object *labels)
   return v && (eq == NULL || strcmp (json_object_get_string (v), eq + 1) == 0);
 }
 
-static bool
-labels_all (json_object *set, json_object *labels)
+bool
+vol_labels_all (json_object *set, json_object *labels)
 {
   json_object_object_foreach (set, want, on)
     {
@@ -231,8 +232,8 @@ vol_matches (struct cd_daemon *d, const struct store_volume *v, json_object *f)
   if (drivers && get (drivers, v->driver) == NULL)
     return false;
   json_object *labels = json_tokener_parse (v->labels), *exc = get (f, "label!");
-  bool out = (get (f, "label") && !labels_all (get (f, "label"), labels))
-             || (exc && json_object_object_length (exc) && labels_all (exc, labels));
+  bool out = (get (f, "label") && !vol_labels_all (get (f, "label"), labels))
+             || (exc && json_object_object_length (exc) && vol_labels_all (exc, labels));
   json_object_put (labels);
   if (out)
     return false;
@@ -300,6 +301,43 @@ host_unmount (const char *data)
   umount2 (data, MNT_DETACH);
 }
 
+static void *
+rm_rf_thread (void *arg)
+{
+  struct cd_err err;
+  if (cd_rm_rf (arg, &err) < 0)
+    log_warn ("removing %s: %s", (char *) arg, err.msg);
+  free (arg);
+  return NULL;
+}
+
+/* The directory leaves its place at once (into <root>/tmp, emptied at the
+ * next start if a crash interrupts) and is deleted by a background thread:
+ * a large volume never holds up the caller (the loop, for --rm). */
+static void
+remove_dir (struct cd_daemon *d, const char *dir, const char *name)
+{
+  char *trash = NULL;
+  struct cd_err ignore;
+  pthread_t t;
+  pthread_attr_t attr;
+  if (asprintf (&trash, "%s/tmp/rmvol-%s", d->cfg.root, name) < 0)
+    trash = NULL;
+  if (trash && rename (dir, trash) == 0)
+    {
+      pthread_attr_init (&attr);
+      pthread_attr_setdetachstate (&attr, PTHREAD_CREATE_DETACHED);
+      int r = pthread_create (&t, &attr, rm_rf_thread, trash);
+      pthread_attr_destroy (&attr);
+      if (r == 0)
+        return;
+      cd_rm_rf (trash, &ignore);
+    }
+  else if (cd_rm_rf (dir, &ignore) < 0)
+    log_warn ("removing volume %s: %s", name, ignore.msg);
+  free (trash);
+}
+
 int
 vol_remove (struct cd_daemon *d, const char *name, bool force, struct cd_err *err)
 {
@@ -325,11 +363,10 @@ vol_remove (struct cd_daemon *d, const char *name, bool force, struct cd_err *er
     return r;
   cleanup_free char *data = vol_data_path (d, name);
   cleanup_free char *dir = vol_dir (d, name);
-  struct cd_err ignore;
   if (data)
     host_unmount (data);
-  if (dir && cd_rm_rf (dir, &ignore) < 0)
-    log_warn ("removing volume %s: %s", name, ignore.msg);
+  if (dir)
+    remove_dir (d, dir, name);
   vol_event (d, "destroy", name);
   return 0;
 }

@@ -36,6 +36,8 @@ int vol_remove (struct cd_daemon *d, const char *name, bool force, struct cd_err
  * {"VolumesDeleted":[...],"SpaceReclaimed":N}. */
 int vol_prune (struct cd_daemon *d, json_object *filters, json_object **out,
                struct cd_err *err);
+/* Docker's label filter: every "key" or "key=value" of set holds in labels. */
+bool vol_labels_all (json_object *set, json_object *labels);
 /* <root>/volumes/<name>/_data, malloc'd. */
 char *vol_data_path (struct cd_daemon *d, const char *name);
 /* Mounts the volume's DriverOpts file system on _data unless it is mounted. */

@@ -219,3 +219,14 @@ store_ctr_mounts_delete (struct cd_store *s, const char *ctr_id, struct cd_err *
     r = exec_name (s, "DELETE FROM volume_refs WHERE container_id = ?", ctr_id, err);
   return r;
 }
+
+int
+store_ctr_mounts_gc (struct cd_store *s, struct cd_err *err)
+{
+  int r = store_exec (s, "DELETE FROM container_mounts WHERE container_id NOT IN"
+                         " (SELECT id FROM containers)", err);
+  if (r == 0)
+    r = store_exec (s, "DELETE FROM volume_refs WHERE container_id NOT IN"
+                       " (SELECT id FROM containers)", err);
+  return r;
+}

@@ -43,5 +43,8 @@ int store_ctr_mounts_set (struct cd_store *s, const char *ctr_id, const char *mo
 /* *out malloc'd; NULL (and 0) when the container has no row. */
 int store_ctr_mounts_get (struct cd_store *s, const char *ctr_id, char **out, struct cd_err *err);
 int store_ctr_mounts_delete (struct cd_store *s, const char *ctr_id, struct cd_err *err);
+/* Drops mount points and volume references of containers that have no row
+ * (a crash between them and the container's row). */
+int store_ctr_mounts_gc (struct cd_store *s, struct cd_err *err);
 
 #endif

@@ -61,7 +61,7 @@ teardown() { cleanup_daemon; }
   m() { echo "$out" | "$PY" -c 'import sys,json
 ms={m["Destination"]:m for m in json.load(sys.stdin)["Mounts"]}
 print(json.dumps(ms[sys.argv[1]], sort_keys=True))' "$1"; }
-  [ "$(m /data)" = "{\"Destination\": \"/data\", \"Driver\": \"local\", \"Mode\": \"\", \"Name\": \"iv\", \"Propagation\": \"\", \"RW\": true, \"Source\": \"$T/root/volumes/iv/_data\", \"Type\": \"volume\"}" ]
+  [ "$(m /data)" = "{\"Destination\": \"/data\", \"Driver\": \"local\", \"Mode\": \"z\", \"Name\": \"iv\", \"Propagation\": \"\", \"RW\": true, \"Source\": \"$T/root/volumes/iv/_data\", \"Type\": \"volume\"}" ]
   [ "$(m /b)" = "{\"Destination\": \"/b\", \"Mode\": \"ro\", \"Propagation\": \"rprivate\", \"RW\": false, \"Source\": \"$T/b\", \"Type\": \"bind\"}" ]
   [ "$(m /s)" = "{\"Destination\": \"/s\", \"Mode\": \"\", \"Propagation\": \"rslave\", \"RW\": true, \"Source\": \"$T/b\", \"Type\": \"bind\"}" ]
   [ "$(echo "$(m /tmp2)" | json Type)" = tmpfs ]
