@@ -153,6 +153,7 @@ struct rm_ctx
 {
   char *ref;
   bool force;
+  bool volumes;
   char id[65];
   json_object *attrs;
 };
@@ -179,7 +180,7 @@ rm_work (struct api_job *job, int body_fd)
         return sr;
       cd_err_clear (&job->err);
     }
-  int r = ctr_remove (job->d, c->ref, c->force, c->id, &job->err);
+  int r = ctr_remove_v (job->d, c->ref, c->force, c->volumes, c->id, &job->err);
   if (r == 0)
     api_job_reply_text (job, 204, NULL, "");
   return r;
@@ -211,6 +212,7 @@ h_remove (struct api_req *req)
     }
   c->ref = strdup (sc.id);
   c->force = api_query_bool (req, "force", false);
+  c->volumes = api_query_bool (req, "v", false);
   c->attrs = json_object_new_object ();
   json_object_object_add (c->attrs, "name", json_object_new_string (sc.name));
   json_object_object_add (c->attrs, "image", json_object_new_string (sc.image_ref));

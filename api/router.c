@@ -11,6 +11,7 @@ static const struct api_route *const tables[] = {
   api_container_top_routes,
   api_container_res_routes,
   api_image_io_routes,
+  api_volume_routes,
 };
 
 int

@@ -10,6 +10,7 @@
 #include "client/cmd_containers_res.h"
 #include "client/cmd_containers_sec.h"
 #include "client/jsonget.h"
+#include "client/mountflags.h"
 #include "client/url.h"
 
 /* -e KEY=V as is; -e KEY takes the host's value, or stays "KEY". */
@@ -185,7 +186,7 @@ host_config (const struct cli_args *args, int auto_remove, json_object *body, st
       json_object_object_add (lc, "Config", opts);
       json_object_object_add (hc, "LogConfig", lc);
     }
-  return 0;
+  return cli_mount_flags (args, body, hc, err);
 }
 
 static json_object *

@@ -24,6 +24,8 @@
     "Run an init inside the container that forwards signals and reaps\nprocesses", NULL, NULL }, \
   { "label", 'l', CLI_FLAG_LIST, "list", "Set meta data on a container", NULL, NULL },           \
   { "log-opt", 0, CLI_FLAG_LIST, "list", "Log driver options", NULL, NULL },                     \
+  { "mount", 0, CLI_FLAG_LIST, "mount", "Attach a filesystem mount to the container", NULL,       \
+    NULL },                                                                                      \
   { "name", 0, CLI_FLAG_STRING, "string", "Assign a name to the container", NULL, NULL },        \
   { "network", 0, CLI_FLAG_STRING, "network", "Connect a container to a network (none, host)",   \
     NULL, NULL },                                                                                \
@@ -37,6 +39,9 @@
     NULL },                                                                                      \
   { "user", 'u', CLI_FLAG_STRING, "string",                                                      \
     "Username or UID (format: <name|uid>[:<group|gid>])", NULL, NULL },                          \
+  { "volume", 'v', CLI_FLAG_LIST, "list", "Bind mount a volume", NULL, NULL },                   \
+  { "volumes-from", 0, CLI_FLAG_LIST, "list", "Mount volumes from the specified container(s)",   \
+    NULL, NULL },                                                                                \
   { "workdir", 'w', CLI_FLAG_STRING, "string", "Working directory inside the container", NULL,  \
     NULL },                                                                                      \
   CLI_CTR_SEC_FLAGS

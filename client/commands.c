@@ -30,6 +30,7 @@ const struct cli_cmd *const cli_commands[] = {
   &cli_cmd_unpause,
   &cli_cmd_update,
   &cli_cmd_version,
+  &cli_cmd_volume,
   &cli_cmd_wait,
   NULL,
 };

@@ -33,6 +33,7 @@ extern const struct cli_cmd cli_cmd_stop;
 extern const struct cli_cmd cli_cmd_tag;
 extern const struct cli_cmd cli_cmd_top;
 extern const struct cli_cmd cli_cmd_version;
+extern const struct cli_cmd cli_cmd_volume;
 extern const struct cli_cmd cli_cmd_wait;
 
 #endif

@@ -42,6 +42,24 @@ strv (const char *const *v)
   return a;
 }
 
+/* A user mount (volume, bind, tmpfs) at dst replaces the default one. */
+static bool
+user_mounted (const struct bundle_in *in, const char *dst)
+{
+  for (size_t i = 0; in->user_mounts && i < json_object_array_length (in->user_mounts); i++)
+    {
+      const char *d = json_object_get_string (get (json_object_array_get_idx (in->user_mounts,
+                                                                              i),
+                                                   "destination"));
+      size_t n = d ? strlen (d) : 0;
+      while (n > 1 && d[n - 1] == '/')
+        n--;
+      if (d && strlen (dst) == n && strncmp (d, dst, n) == 0)
+        return true;
+    }
+  return false;
+}
+
 static void
 add_mount (json_object *mounts, const char *dst, const char *type, const char *src,
            const char *const *opts)
@@ -52,6 +70,25 @@ add_mount (json_object *mounts, const char *dst, const char *type, const char *s
   json_object_object_add (m, "source", json_object_new_string (src));
   json_object_object_add (m, "options", strv (opts));
   json_object_array_add (mounts, m);
+}
+
+/* The defaults that a user mount replaces (same destination) leave. */
+static json_object *
+drop_replaced (const struct bundle_in *in, json_object *m)
+{
+  json_object *out = json_object_new_array ();
+  size_t n_user = json_object_array_length (in->user_mounts);
+  for (size_t i = 0; i < json_object_array_length (m); i++)
+    {
+      json_object *e = json_object_array_get_idx (m, i);
+      bool user = false;
+      for (size_t j = 0; j < n_user && !user; j++)
+        user = json_object_array_get_idx (in->user_mounts, j) == e;
+      if (user || !user_mounted (in, json_object_get_string (get (e, "destination"))))
+        json_object_array_add (out, json_object_get (e));
+    }
+  json_object_put (m);
+  return out;
 }
 
 static json_object *
@@ -76,6 +113,9 @@ mounts (const struct bundle_in *in)
   snprintf (shm, sizeof shm, "size=%lld", (long long) json_object_get_int64 (get (in->host_config, "ShmSize")));
   const char *shmopts[] = { "nosuid", "noexec", "nodev", "mode=1777", shm, NULL };
   add_mount (m, "/dev/shm", "tmpfs", "shm", shmopts);
+  size_t n_user = in->user_mounts ? json_object_array_length (in->user_mounts) : 0;
+  for (size_t i = 0; i < n_user; i++)
+    json_object_array_add (m, json_object_get (json_object_array_get_idx (in->user_mounts, i)));
   const char *files[] = { "resolv.conf", "hostname", "hosts" };
   for (int i = 0; i < 3; i++)
     {
@@ -87,7 +127,7 @@ mounts (const struct bundle_in *in)
   static const char *const init_ro[] = { "bind", "ro", NULL };
   if (in->init_path)
     add_mount (m, BUNDLE_INIT_PATH, "bind", in->init_path, init_ro);
-  return m;
+  return n_user ? drop_replaced (in, m) : m;
 }
 
 static json_object *

@@ -18,6 +18,7 @@ struct bundle_in
   const char *cgroup_parent; /* "cdaemon" */
   const char *netns_path;    /* NULL: new (none) or host per NetworkMode */
   const char *init_path;     /* --init: this binary runs as /sbin/docker-init -- argv */
+  json_object *user_mounts;  /* OCI mounts of volumes, binds, tmpfs (parents first); borrowed */
 };
 
 /* Where --init's binary appears in the container (Docker's path). */

@@ -12,6 +12,7 @@
 #include "cleanup.h"
 #include "daemon/ctr_lock.h"
 #include "daemon/ctr_spec.h"
+#include "daemon/vol_ctr.h"
 #include "fsutil.h"
 #include "images/ctrlayer.h"
 #include "images/images.h"
@@ -194,12 +195,17 @@ ctr_create (struct cd_daemon *d, json_object *body, const char *name, char id_ou
   cleanup_free char *cdir = r == 0 ? ctr_dir (d, id) : NULL;
   if (r == 0)
     r = cdir ? cd_mkdir_p (cdir, 0710, err) : cd_err_set (err, ENOMEM, "out of memory");
+  bool mounts = false;
+  if (r == 0)
+    mounts = (r = vol_ctr_create (d, id, spec.config, spec.host_config, err)) == 0;
   if (r == 0)
     r = insert_row (d, id, rname, image_id, body, &spec, err);
   if (r < 0)
     {
-      /* Leave nothing behind: layers and the container directory. */
+      /* Leave nothing behind: layers, the container directory, volumes. */
       struct cd_err ignore;
+      if (mounts)
+        vol_ctr_remove (d, id, true);
       cleanup_free char *dir = ctr_dir (d, id);
       img_ctr_layer_remove (d->images, id, &ignore);
       if (dir)
@@ -283,8 +289,8 @@ remove_files (struct cd_daemon *d, const char *id)
 }
 
 static int
-ctr_remove_locked (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
-            struct cd_err *err)
+ctr_remove_locked (struct cd_daemon *d, const char *ref, bool force, int volumes,
+                   char id_out[65], struct cd_err *err)
 {
   struct store_container c;
   int r = store_container_find (d->store, ref, &c, err);
@@ -306,6 +312,14 @@ ctr_remove_locked (struct cd_daemon *d, const char *ref, bool force, char id_out
                   : store_container_delete (d->store, c.id, err);
   if (r == 0)
     {
+      if (volumes < 0)
+        {
+          /* --rm takes the anonymous volumes along, as Docker does */
+          json_object *hc = json_tokener_parse (c.host_config);
+          volumes = json_object_get_boolean (get (hc, "AutoRemove"));
+          json_object_put (hc);
+        }
+      vol_ctr_remove (d, c.id, volumes > 0);
       remove_files (d, c.id);
       /* and its bundle in exec-root (the monitor is gone or past its exit) */
       struct cd_err ignore;
@@ -320,14 +334,21 @@ ctr_remove_locked (struct cd_daemon *d, const char *ref, bool force, char id_out
 }
 
 int
-ctr_remove (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
-            struct cd_err *err)
+ctr_remove_v (struct cd_daemon *d, const char *ref, bool force, int volumes, char id_out[65],
+              struct cd_err *err)
 {
   char id[65];
   int r = ctr_lock_ref (d, ref, id, err);
   if (r < 0)
     return r;
-  r = ctr_remove_locked (d, id, force, id_out, err);
+  r = ctr_remove_locked (d, id, force, volumes, id_out, err);
   ctr_unlock (d, id);
   return r;
+}
+
+int
+ctr_remove (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
+            struct cd_err *err)
+{
+  return ctr_remove_v (d, ref, force, -1, id_out, err);
 }

@@ -21,5 +21,9 @@ int ctr_rename (struct cd_daemon *d, const char *ref, const char *name, struct c
 /* Removes the container, its layers and its directory. -EBUSY while running. */
 int ctr_remove (struct cd_daemon *d, const char *ref, bool force, char id_out[65],
                 struct cd_err *err);
+/* The same; volumes 1 also removes its anonymous volumes (rm -v), 0 keeps
+ * them, -1 as ctr_remove: only for AutoRemove (--rm) containers. */
+int ctr_remove_v (struct cd_daemon *d, const char *ref, bool force, int volumes,
+                  char id_out[65], struct cd_err *err);
 
 #endif

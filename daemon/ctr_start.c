@@ -17,6 +17,7 @@
 #include "daemon/ctr_init.h"
 #include "daemon/ctr_lock.h"
 #include "daemon/ctr_run.h"
+#include "daemon/vol_ctr.h"
 #include "fsutil.h"
 #include "images/ctrlayer.h"
 #include "images/images.h"
@@ -81,8 +82,13 @@ write_bundle (struct cd_daemon *d, const struct store_container *c, const char *
     r = cd_mkdir_p (bdir, 0700, err);
   if (r == 0)
     r = cd_mkdir_p (dirs.merged, 0700, err);
+  json_object *user_mounts = NULL;
+  if (r == 0)
+    r = vol_ctr_oci_mounts (d, c->id, &user_mounts, err);
+  in.user_mounts = user_mounts;
   if (r == 0)
     r = bundle_build (&in, &spec, err);
+  json_object_put (user_mounts);
   if (r == 0)
     {
       char path[4300];

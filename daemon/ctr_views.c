@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "daemon/containers.h"
 #include "daemon/ctr_spec.h"
+#include "daemon/vol_ctr.h"
 #include "images/ctrlayer.h"
 #include "images/images.h"
 #include "store/containers.h"
@@ -123,7 +124,7 @@ inspect_one (struct cd_daemon *d, const struct store_container *c)
   json_object_object_add (o, "ExecIDs", NULL);
   json_object_object_add (o, "HostConfig", hc);
   json_object_object_add (o, "GraphDriver", graph_driver (d, c->id));
-  json_object_object_add (o, "Mounts", json_object_new_array ());
+  json_object_object_add (o, "Mounts", vol_ctr_mounts_view (d, c->id));
   json_object_object_add (o, "Config", cfg);
   json_object *ns = json_object_new_object ();
   json_object_object_add (ns, "Networks", json_object_new_object ());

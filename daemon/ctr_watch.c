@@ -11,6 +11,7 @@
 #include "daemon/ctr_logs.h"
 #include "daemon/ctr_run.h"
 #include "daemon/events.h"
+#include "daemon/vol_ctr.h"
 #include "fsutil.h"
 #include "log.h"
 #include "store/containers.h"
@@ -287,6 +288,7 @@ emit_die (struct cd_daemon *d, const struct store_container *c, int code, bool o
   if (oom)
     ev_emit (d, "container", "oom", c->id, attrs);
   ev_emit (d, "container", "die", c->id, attrs);
+  vol_ctr_unmounted (d, c->id);
   json_object_put (attrs);
 }
 

@@ -1,5 +1,6 @@
 #include "daemon/events.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,11 +24,70 @@ struct ev_sub
   void *ctx;
 };
 
+/* An event emitted off the loop thread, waiting for the loop. */
+struct ev_pending
+{
+  struct ev_pending *next;
+  char *type, *action, *actor_id;
+  json_object *attrs;
+};
+
 struct ev_bus
 {
   struct cd_daemon *d;
   struct ev_sub *subs;
+  pthread_t loop_thread;
+  pthread_mutex_t lock;         /* pending */
+  struct ev_pending *pending, **tail;
+  uv_async_t async;
+  bool async_open;
 };
+
+static void
+ev_drain (uv_async_t *a)
+{
+  struct ev_bus *b = a->data;
+  pthread_mutex_lock (&b->lock);
+  struct ev_pending *p = b->pending;
+  b->pending = NULL;
+  b->tail = &b->pending;
+  pthread_mutex_unlock (&b->lock);
+  while (p)
+    {
+      struct ev_pending *next = p->next;
+      ev_emit (b->d, p->type, p->action, p->actor_id, p->attrs);
+      json_object_put (p->attrs);
+      free (p->type);
+      free (p->action);
+      free (p->actor_id);
+      free (p);
+      p = next;
+    }
+}
+
+void
+ev_emit_any (struct cd_daemon *d, const char *type, const char *action, const char *actor_id,
+             json_object *attrs)
+{
+  struct ev_bus *b = d->events;
+  if (b == NULL || !b->async_open || pthread_equal (pthread_self (), b->loop_thread))
+    {
+      ev_emit (d, type, action, actor_id, attrs);
+      return;
+    }
+  struct ev_pending *p = calloc (1, sizeof *p);
+  if (p == NULL)
+    return;
+  p->type = strdup (type);
+  p->action = strdup (action);
+  p->actor_id = strdup (actor_id);
+  p->attrs = attrs ? json_object_get (attrs) : NULL;
+  pthread_mutex_lock (&b->lock);
+  *b->tail = p;
+  b->tail = &p->next;
+  pthread_mutex_unlock (&b->lock);
+  uv_async_send (&b->async);
+}
 
 int
 ev_bus_new (struct cd_daemon *d, struct ev_bus **out, struct cd_err *err)
@@ -36,6 +96,15 @@ ev_bus_new (struct cd_daemon *d, struct ev_bus **out, struct cd_err *err)
   if (b == NULL)
     return cd_err_set (err, ENOMEM, "out of memory");
   b->d = d;
+  b->loop_thread = pthread_self ();
+  pthread_mutex_init (&b->lock, NULL);
+  b->tail = &b->pending;
+  if (d->loop && uv_async_init (d->loop, &b->async, ev_drain) == 0)
+    {
+      b->async.data = b;
+      b->async_open = true;
+      uv_unref ((uv_handle_t *) &b->async);
+    }
   *out = b;
   return 0;
 }
@@ -47,6 +116,9 @@ ev_bus_free (struct ev_bus *bus)
     return;
   while (bus->subs)
     ev_unsubscribe (bus->subs);
+  if (bus->async_open)
+    ev_drain (&bus->async); /* the handle itself is closed with the loop's */
+  pthread_mutex_destroy (&bus->lock);
   free (bus);
 }
 

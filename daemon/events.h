@@ -19,6 +19,11 @@ void ev_bus_free (struct ev_bus *bus);
 void ev_emit (struct cd_daemon *d, const char *type, const char *action, const char *actor_id,
               json_object *attrs);
 
+/* The same from any thread: off the loop thread it is queued and emitted
+ * by the loop soon after (uv_async). */
+void ev_emit_any (struct cd_daemon *d, const char *type, const char *action,
+                  const char *actor_id, json_object *attrs);
+
 /* Filters as Docker's `filters` JSON ({"type":{"container":true},...}); NULL: none.
  * since/until in nanoseconds, until < 0: no end. Replays history first. */
 int ev_subscribe (struct cd_daemon *d, json_object *filters, int64_t since, int64_t until,

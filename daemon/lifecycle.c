@@ -18,6 +18,7 @@
 #include "fsutil.h"
 #include "images/images.h"
 #include "log.h"
+#include "store/volumes.h"
 
 int64_t
 cd_now_nano (void)
@@ -140,6 +141,9 @@ init_dirs_and_store (struct cd_daemon *d, struct cd_err *err)
   if ((r = store_open (d->cfg.root, &d->store, err)) < 0
       || (r = img_store_open (d->cfg.root, d->store, &d->images, err)) < 0)
     return r;
+  struct cd_err gc = { 0 };
+  if (store_ctr_mounts_gc (d->store, &gc) < 0) /* before any create can run */
+    log_warn ("mount points clean-up: %s", gc.msg);
   return load_engine_id (d, err);
 }
 

@@ -48,6 +48,7 @@ struct rt_mop
   unsigned long flags;
   unsigned long propagation;
   char *data;                   /* owned */
+  bool copy_up;                 /* bind: fill an empty source from dest first ("copyup") */
 };
 
 struct rt_mount_plan
@@ -82,5 +83,10 @@ enum rt_create
 };
 int rt_open_in_root (int rootfd, const char *path, enum rt_create create, int *out,
                      struct cd_err *err);
+
+/* Copy-up of a volume: when the directory src is empty and dest (inside the
+ * root, resolved there) is a directory with content, copies it into src
+ * with owners, modes and times; src takes dest's owner and mode. */
+int rt_copy_up (int rootfd, const char *dest, const char *src, struct cd_err *err);
 
 #endif

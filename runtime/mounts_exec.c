@@ -215,6 +215,12 @@ run_op (struct rt_mctx *m, const struct rt_mop *op, struct cd_err *err)
     case RT_MOP_MOUNT:
       return mop_fs (m, op, err);
     case RT_MOP_BIND:
+      if (op->copy_up)
+        {
+          int r = rt_copy_up (m->rootfd, op->dest, op->source, err);
+          if (r < 0)
+            return r;
+        }
       return rt_bind_in_root (m->rootfd, op->source, op->dest, op->flags, op->propagation, err);
     case RT_MOP_CGROUPFS:
       return rt_mop_cgroupfs (m, op, err);

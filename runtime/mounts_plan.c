@@ -176,6 +176,8 @@ plan_entry (struct rt_mount_plan *p, const struct rt_mount *m, struct cd_err *er
   op->data = f.data;
   if (kind == RT_MOP_BIND)
     op->flags |= MS_BIND;
+  for (size_t i = 0; kind == RT_MOP_BIND && m->options && m->options[i]; i++)
+    op->copy_up |= strcmp (m->options[i], "copyup") == 0;
   return 0;
 }
 

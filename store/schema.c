@@ -71,6 +71,16 @@ static const char *const migrations[] = {
   "  attributes TEXT NOT NULL DEFAULT '{}',"
   "  scope TEXT NOT NULL DEFAULT 'local');"
   "CREATE INDEX events_time ON events(time_nano);",
+  /* 2: volumes in use, the mount points of containers, copy-up done. */
+  "ALTER TABLE volumes ADD COLUMN populated INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE container_mounts ("
+  "  container_id TEXT PRIMARY KEY,"
+  "  mounts TEXT NOT NULL);"             /* JSON array of Docker MountPoints (daemon/ owns it) */
+  "CREATE TABLE volume_refs ("
+  "  volume TEXT NOT NULL,"
+  "  container_id TEXT NOT NULL,"
+  "  PRIMARY KEY (volume, container_id));"
+  "CREATE INDEX volume_refs_ctr ON volume_refs(container_id);",
 };
 
 size_t
