@@ -247,9 +247,12 @@ launch (struct cd_daemon *d, const struct store_container *c, const char *bdir, 
   log_opts (d, hc, size, files);
   snprintf (logp, sizeof logp, "%s/containers/%s/%s-json.log", d->cfg.root, c->id, c->id);
   cleanup_free char *mon = cdmon_path ();
+  char sccache[4200];
+  snprintf (sccache, sizeof sccache, "%s/seccomp", d->cfg.exec_root);
   char *argv[20] = { mon, "--id", (char *) c->id, "--bundle", (char *) bdir, "--log-path", logp,
-                     "--log-max-size", size, "--log-max-file", files, "--sync-fd", "3" };
-  int n = 13;
+                     "--log-max-size", size, "--log-max-file", files, "--sync-fd", "3",
+                     "--seccomp-cache", sccache };
+  int n = 15;
   if (json_object_get_boolean (get (cfg, "Tty")))
     argv[n++] = "--tty";
   if (json_object_get_boolean (get (cfg, "OpenStdin")))

@@ -108,6 +108,9 @@ parse_opt (int c, const char *arg, struct mon_opts *o, const char **cleanup)
     case 'C':
       *cleanup = arg;
       return 0;
+    case 'S':
+      o->seccomp_cache = arg;
+      return 0;
     default:
       return -1;
     }
@@ -125,6 +128,7 @@ parse_args (int argc, char **argv, struct mon_opts *o, const char **cleanup, enu
     { "tty", no_argument, NULL, 't' },
     { "stdin", no_argument, NULL, 'I' },
     { "sync-fd", required_argument, NULL, 'f' },
+    { "seccomp-cache", required_argument, NULL, 'S' },
     /* internal: run by cdmon-relay once the init is reaped */
     { "cleanup", required_argument, NULL, 'C' },
     { "help", no_argument, NULL, 'h' },

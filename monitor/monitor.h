@@ -4,7 +4,7 @@
  *
  * Command line (argv only, never a shell):
  *   cdmon --id ID --bundle DIR --log-path FILE [--log-max-size BYTES]
- *         [--log-max-file N] [--tty] [--stdin] [--sync-fd FD]
+ *         [--log-max-file N] [--tty] [--stdin] [--sync-fd FD] [--seccomp-cache DIR]
  *
  * Start protocol: cdmon forks twice (the first child calls setsid; the
  * original process exits at once so the daemon reaps it), the monitor

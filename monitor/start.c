@@ -227,7 +227,7 @@ mon_start (const struct mon_opts *o)
     {
       bool tty = s.io.pty_slave >= 0;
       struct rt_start_opts ro = {
-        .bundle = o->bundle, .id = o->id,
+        .bundle = o->bundle, .id = o->id, .seccomp_cache = o->seccomp_cache,
         .stdio = { tty ? s.io.pty_slave : s.io.in_r, tty ? s.io.pty_slave : s.io.out_w,
                    tty ? s.io.pty_slave : s.io.err_w },
       };

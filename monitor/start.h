@@ -19,6 +19,7 @@ struct mon_opts
   int log_max_file;       /* >= 1 */
   bool tty, open_stdin;
   int sync_fd;            /* -1: none */
+  const char *seccomp_cache; /* NULL or the runtime's seccomp filter cache */
 };
 
 /* The container's stdio as set up by cdmon: what rt_start gets and what the

@@ -42,6 +42,7 @@ struct rt_start_opts
   const char *bundle;   /* directory holding config.json */
   const char *id;       /* container ID (for messages and the cgroup leaf) */
   struct rt_stdio stdio;
+  const char *seccomp_cache; /* NULL or a directory for compiled seccomp filters */
 };
 
 /* Exit codes Docker uses when the process could not be started. */

@@ -7,14 +7,23 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <stdint.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "config.h"
 #include "jsonget.h"
 
@@ -228,28 +237,139 @@ build (scmp_filter_ctx *pctx, json_object *sc, struct cd_err *err)
   return 0;
 }
 
+/* libseccomp generates the BPF program here, in the caller: the container's
+ * init (a copy of the caller) only hands it to the kernel, instead of
+ * generating it anew in copy-on-write memory at seccomp_load. */
+struct rt_seccomp
+{
+  scmp_filter_ctx ctx; /* NULL when the program came from the cache */
+  struct sock_filter *prog;
+  unsigned short len;
+};
+
+static int
+export_bpf (struct rt_seccomp *f, struct cd_err *err)
+{
+  int fd = memfd_create ("seccomp-bpf", MFD_CLOEXEC);
+  if (fd < 0)
+    return cd_err_sys (err, errno, "memfd_create");
+  int e = seccomp_export_bpf (f->ctx, fd);
+  off_t size = e == 0 ? lseek (fd, 0, SEEK_END) : -1;
+  if (e < 0 || size <= 0 || size % (off_t) sizeof (struct sock_filter) != 0
+      || size / (off_t) sizeof (struct sock_filter) > BPF_MAXINSNS)
+    {
+      close (fd);
+      return cd_err_set (err, e < 0 ? -e : EINVAL, "seccomp: cannot generate the filter program");
+    }
+  f->prog = malloc ((size_t) size);
+  ssize_t n = f->prog ? pread (fd, f->prog, (size_t) size, 0) : -1;
+  close (fd);
+  if (n != size)
+    return cd_err_set (err, EIO, "seccomp: cannot read the filter program");
+  f->len = (unsigned short) (size / (off_t) sizeof (struct sock_filter));
+  return 0;
+}
+
+/* The cache: DIR/<fnv64 of the JSON>.bpf holds MAGIC, the JSON's length, the
+ * JSON and the program. A hit needs the whole JSON to be equal, so a hash
+ * collision can only cost a rebuild. Written as temp + rename without fsync:
+ * exec-root is runtime state, and a torn file is a miss. */
+#define CACHE_MAGIC "cdaemon-seccomp-bpf 1\n"
+
+static void
+cache_path (const char *dir, const char *json, char *path, size_t len)
+{
+  uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char *p = (const unsigned char *) json; *p; p++)
+    h = (h ^ *p) * 1099511628211ULL;
+  snprintf (path, len, "%s/%016llx.bpf", dir, (unsigned long long) h);
+}
+
+static bool
+cache_read (const char *path, const char *json, struct rt_seccomp *f)
+{
+  size_t jl = strlen (json), ml = strlen (CACHE_MAGIC);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0)
+    return false;
+  char *buf = NULL;
+  bool ok = fstat (fd, &st) == 0 && (size_t) st.st_size > ml + sizeof (uint32_t) + jl
+            && (buf = malloc ((size_t) st.st_size)) != NULL
+            && read (fd, buf, (size_t) st.st_size) == st.st_size;
+  close (fd);
+  size_t plen = ok ? (size_t) st.st_size - ml - sizeof (uint32_t) - jl : 0;
+  uint32_t stored = 0;
+  if (ok)
+    memcpy (&stored, buf + ml, sizeof stored);
+  ok = ok && memcmp (buf, CACHE_MAGIC, ml) == 0 && stored == jl
+       && memcmp (buf + ml + sizeof stored, json, jl) == 0 && plen > 0
+       && plen % sizeof (struct sock_filter) == 0
+       && plen / sizeof (struct sock_filter) <= BPF_MAXINSNS
+       && (f->prog = malloc (plen)) != NULL;
+  if (ok)
+    {
+      memcpy (f->prog, buf + ml + sizeof stored + jl, plen);
+      f->len = (unsigned short) (plen / sizeof (struct sock_filter));
+    }
+  free (buf);
+  return ok;
+}
+
+static void
+cache_write (const char *dir, const char *path, const char *json, const struct rt_seccomp *f)
+{
+  if (mkdir (dir, 0700) < 0 && errno != EEXIST)
+    return;
+  uint32_t jl = (uint32_t) strlen (json);
+  size_t ml = strlen (CACHE_MAGIC), plen = (size_t) f->len * sizeof (struct sock_filter);
+  size_t len = ml + sizeof jl + jl + plen;
+  char *buf = malloc (len);
+  if (buf == NULL)
+    return;
+  memcpy (buf, CACHE_MAGIC, ml);
+  memcpy (buf + ml, &jl, sizeof jl);
+  memcpy (buf + ml + sizeof jl, json, jl);
+  memcpy (buf + ml + sizeof jl + jl, f->prog, plen);
+  struct cd_err ignore;
+  cd_write_file_replace (path, buf, len, 0600, &ignore);
+  free (buf);
+}
+
 int
-rt_seccomp_build (const char *json, rt_seccomp_t *out, struct cd_err *err)
+rt_seccomp_build (const char *json, const char *cache_dir, rt_seccomp_t *out, struct cd_err *err)
 {
   *out = NULL;
   if (json == NULL)
     return 0;
-  json_object *sc = json_tokener_parse (json);
-  if (!json_object_is_type (sc, json_type_object))
+  struct rt_seccomp *f = calloc (1, sizeof *f);
+  if (f == NULL)
+    return cd_err_set (err, ENOMEM, "out of memory");
+  char path[PATH_MAX];
+  if (cache_dir)
     {
-      json_object_put (sc);
-      return cd_err_set (err, EINVAL, WHERE ": must be an object");
+      cache_path (cache_dir, json, path, sizeof path);
+      if (cache_read (path, json, f))
+        {
+          *out = f;
+          return 0;
+        }
     }
-  scmp_filter_ctx ctx = NULL;
-  int r = build (&ctx, sc, err);
+  json_object *sc = json_tokener_parse (json);
+  int r = json_object_is_type (sc, json_type_object)
+              ? build (&f->ctx, sc, err)
+              : cd_err_set (err, EINVAL, WHERE ": must be an object");
   json_object_put (sc);
+  if (r == 0)
+    r = export_bpf (f, err);
   if (r < 0)
     {
-      if (ctx)
-        seccomp_release (ctx);
+      rt_seccomp_free (f);
       return r;
     }
-  *out = ctx;
+  if (cache_dir)
+    cache_write (cache_dir, path, json, f);
+  *out = f;
   return 0;
 }
 
@@ -258,17 +378,28 @@ rt_seccomp_load (rt_seccomp_t f, struct cd_err *err)
 {
   if (f == NULL)
     return 0;
-  int e = seccomp_load ((scmp_filter_ctx) f);
-  if (e < 0)
-    return cd_err_set (err, -e, "load the seccomp filter: %s", strerror (-e));
+  struct sock_fprog prog = { .len = f->len, .filter = f->prog };
+  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+    return cd_err_sys (err, errno, "load the seccomp filter");
   return 0;
 }
 
 void
 rt_seccomp_free (rt_seccomp_t f)
 {
-  if (f)
-    seccomp_release ((scmp_filter_ctx) f);
+  if (f == NULL)
+    return;
+  if (f->ctx)
+    seccomp_release (f->ctx);
+  free (f->prog);
+  free (f);
+}
+
+const void *
+rt_seccomp_program (rt_seccomp_t f, size_t *len)
+{
+  *len = f ? (size_t) f->len * sizeof (struct sock_filter) : 0;
+  return f ? f->prog : NULL;
 }
 
 char *
@@ -282,10 +413,10 @@ rt_seccomp_pfc (rt_seccomp_t f)
   fflush (m);
   int fd = -1;
   char path[] = "/tmp/cdseccomp.XXXXXX";
-  if (f && (fd = mkstemp (path)) >= 0)
+  if (f && f->ctx && (fd = mkstemp (path)) >= 0)
     {
       unlink (path);
-      if (seccomp_export_pfc ((scmp_filter_ctx) f, fd) == 0 && lseek (fd, 0, SEEK_SET) == 0)
+      if (seccomp_export_pfc (f->ctx, fd) == 0 && lseek (fd, 0, SEEK_SET) == 0)
         {
           char b[4096];
           ssize_t n;

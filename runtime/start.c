@@ -46,7 +46,7 @@ prepare (const struct rt_start_opts *o, struct start *s, struct cd_err *err)
       || (r = rt_cg_discover (s->c.cgroups_path, &s->cg, err)) < 0
       || (r = rt_mount_plan_build (&s->c, &s->cg, &s->plan, err)) < 0
       || (r = rt_ns_open (&s->c, &s->joins, err)) < 0
-      || (r = rt_seccomp_build (s->c.seccomp_json, &s->seccomp, err)) < 0)
+      || (r = rt_seccomp_build (s->c.seccomp_json, o->seccomp_cache, &s->seccomp, err)) < 0)
     return r;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->sv) < 0)
     return cd_err_sys (err, errno, "socketpair");

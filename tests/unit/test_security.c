@@ -210,7 +210,7 @@ compile (const char *json, int want)
 {
   rt_seccomp_t f = NULL;
   struct cd_err err = { 0 };
-  int r = rt_seccomp_build (json, &f, &err);
+  int r = rt_seccomp_build (json, NULL, &f, &err);
   if (r != want)
     fail_msg ("rt_seccomp_build: %d (%s)", r, err.msg);
   char *pfc = r == 0 ? rt_seccomp_pfc (f) : strdup (err.msg);
@@ -258,6 +258,54 @@ test_runtime_rules (void **state)
   json_object_put (sc);
 }
 
+/* A program read back from the cache is the one generated; another JSON
+ * text (even one that hashes alike would) is generated anew; a torn cache
+ * file is a miss. */
+static void
+test_seccomp_cache (void **state)
+{
+  (void) state;
+  char dir[] = "/tmp/cdsccache.XXXXXX";
+  assert_non_null (mkdtemp (dir));
+  const char *a = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+                  "\"action\":\"SCMP_ACT_ERRNO\"}]}";
+  const char *b = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"rmdir\"],"
+                  "\"action\":\"SCMP_ACT_ERRNO\"}]}";
+  rt_seccomp_t f1 = NULL, f2 = NULL, f3 = NULL;
+  struct cd_err err = { 0 };
+  assert_int_equal (rt_seccomp_build (a, dir, &f1, &err), 0);
+  assert_int_equal (rt_seccomp_build (a, dir, &f2, &err), 0);
+  assert_int_equal (rt_seccomp_build (b, dir, &f3, &err), 0);
+  size_t l1, l2, l3;
+  const void *p1 = rt_seccomp_program (f1, &l1), *p2 = rt_seccomp_program (f2, &l2),
+             *p3 = rt_seccomp_program (f3, &l3);
+  assert_true (l1 > 0 && l1 == l2);
+  assert_memory_equal (p1, p2, l1);
+  /* f1 was generated (libseccomp can print it), f2 came from the cache (it cannot) */
+  char *pfc1 = rt_seccomp_pfc (f1), *pfc2 = rt_seccomp_pfc (f2);
+  assert_true (pfc1 && pfc1[0] != '\0');
+  assert_true (pfc2 && pfc2[0] == '\0');
+  free (pfc1);
+  free (pfc2);
+  assert_true (l3 != l1 || memcmp (p1, p3, l1) != 0);
+  /* truncate every cache file: the next build generates again, same program */
+  char cmd[256];
+  snprintf (cmd, sizeof cmd, "for f in %s/*.bpf; do truncate -s 40 \"$f\"; done", dir);
+  assert_int_equal (system (cmd), 0);
+  rt_seccomp_t f4 = NULL;
+  assert_int_equal (rt_seccomp_build (a, dir, &f4, &err), 0);
+  size_t l4;
+  const void *p4 = rt_seccomp_program (f4, &l4);
+  assert_int_equal (l4, l1);
+  assert_memory_equal (p4, p1, l1);
+  rt_seccomp_free (f1);
+  rt_seccomp_free (f2);
+  rt_seccomp_free (f3);
+  rt_seccomp_free (f4);
+  snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal (system (cmd), 0);
+}
+
 int
 main (void)
 {
@@ -265,7 +313,7 @@ main (void)
     cmocka_unit_test (test_cap_names),     cmocka_unit_test (test_cap_sets),
     cmocka_unit_test (test_security_opt),  cmocka_unit_test (test_tmpfs_options),
     cmocka_unit_test (test_default_profile), cmocka_unit_test (test_profile_errors),
-    cmocka_unit_test (test_runtime_rules),
+    cmocka_unit_test (test_runtime_rules),  cmocka_unit_test (test_seccomp_cache),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
