@@ -10,6 +10,10 @@ extern const struct api_route api_container_routes[];
 extern const struct api_route api_container_run_routes[];
 extern const struct api_route api_container_top_routes[];
 extern const struct api_route api_image_io_routes[];
+extern const struct api_route api_exec_routes[];
+extern const struct api_route api_attach_routes[];
+/* ?h=&w= of the resize endpoints (api/exec.c); replies 400 and returns -1 when not integers. */
+int api_resize_params (struct api_req *req, long *h, long *w);
 
 /* Strips an optional /v1.NN prefix. Returns 0 with *minor set, or -EINVAL with
  * a Docker-shaped message in err (too new / too old / malformed). */

@@ -18,6 +18,7 @@ struct ctr_runstate;
 struct ctr_followers;
 struct ctr_locks;
 struct ctr_orphans;
+struct ctr_execs;
 
 #define CD_VERSION "0.1.0"
 #define CD_API_VERSION "1.41"
@@ -35,6 +36,7 @@ struct cd_daemon
   struct ctr_followers *followers; /* logs readers following a container */
   struct ctr_locks *locks;      /* per-container serialisation (ctr_lock.h) */
   struct ctr_orphans *orphans;  /* start-up: monitors without a row, to end */
+  struct ctr_execs *execs;      /* exec instances (daemon/exec.h) */
   int lock_fd;
   char id[65];           /* persistent engine ID shown in /info */
   int64_t started_nano;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "monitor/exec.h"
 #include "monitor/start.h"
 #include "runtime/runtime.h"
 
@@ -22,6 +23,7 @@ enum action
   ACT_HELP,
   ACT_VERSION,
   ACT_CLEANUP,
+  ACT_EXEC,
 };
 
 static const char usage_text[]
@@ -108,6 +110,12 @@ parse_opt (int c, const char *arg, struct mon_opts *o, const char **cleanup)
     case 'C':
       *cleanup = arg;
       return 0;
+    case 'x':
+      o->exec = true;
+      return 0;
+    case 'S':
+      o->exec_spec = arg;
+      return 0;
     default:
       return -1;
     }
@@ -127,6 +135,9 @@ parse_args (int argc, char **argv, struct mon_opts *o, const char **cleanup, enu
     { "sync-fd", required_argument, NULL, 'f' },
     /* internal: run by cdmon-relay once the init is reaped */
     { "cleanup", required_argument, NULL, 'C' },
+    /* internal: the helper of one exec (monitor/exec.h) */
+    { "exec", no_argument, NULL, 'x' },
+    { "exec-spec", required_argument, NULL, 'S' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -151,6 +162,8 @@ parse_args (int argc, char **argv, struct mon_opts *o, const char **cleanup, enu
     }
   if (*cleanup != NULL)
     *act = ACT_CLEANUP;
+  else if (o->exec)
+    *act = ACT_EXEC;
   else if (optind < argc || !o->id || !o->bundle || !o->log_path)
     {
       fprintf (stderr, "cdmon: --id, --bundle and --log-path are required\n");
@@ -309,6 +322,8 @@ main (int argc, char **argv)
       return 0;
     case ACT_CLEANUP:
       return run_cleanup (cleanup);
+    case ACT_EXEC:
+      return mon_exec_main (o.bundle, o.exec_spec);
     default:
       return run (&o);
     }

@@ -19,6 +19,8 @@ struct mon_opts
   int log_max_file;       /* >= 1 */
   bool tty, open_stdin;
   int sync_fd;            /* -1: none */
+  bool exec;              /* --exec: the helper of one exec (exec.h) */
+  const char *exec_spec;
 };
 
 /* The container's stdio as set up by cdmon: what rt_start gets and what the

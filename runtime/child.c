@@ -49,14 +49,12 @@ setup_rootfs (const struct rt_child *ch, struct cd_err *err)
   return 0;
 }
 
-static int
-become_user (const struct rt_child *ch, struct rt_user *u, struct cd_err *err)
+/* The last steps before execve, shared by the init and exec'd processes
+ * (runtime/exec_setns.c): capabilities, user, no_new_privs. */
+int
+rt_child_become (const struct rt_config *c, const struct rt_user *u, struct cd_err *err)
 {
-  const struct rt_config *c = ch->c;
   int r;
-  if ((r = rt_user_resolve (c, u, err)) < 0 || (r = rt_proc_cwd (c, err)) < 0
-      || (r = rt_mounts_finish (ch->plan, err)) < 0)
-    return r;
   if (c->has_caps && (r = rt_caps_prepare (&c->caps, err)) < 0)
     return r;
   if ((r = rt_user_apply (u, err)) < 0)
@@ -67,6 +65,17 @@ become_user (const struct rt_child *ch, struct rt_user *u, struct cd_err *err)
     return cd_err_sys (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
   umask (022);
   return 0;
+}
+
+static int
+become_user (const struct rt_child *ch, struct rt_user *u, struct cd_err *err)
+{
+  const struct rt_config *c = ch->c;
+  int r;
+  if ((r = rt_user_resolve (c, u, err)) < 0 || (r = rt_proc_cwd (c, err)) < 0
+      || (r = rt_mounts_finish (ch->plan, err)) < 0)
+    return r;
+  return rt_child_become (c, u, err);
 }
 
 __attribute__ ((noreturn)) static void

@@ -27,6 +27,10 @@ struct rt_child
   int sync_fd;                  /* child end: one "go" byte in, error record out */
 };
 
+struct rt_user;
+/* Capabilities, user and no_new_privs from c, for u (the init and exec). */
+int rt_child_become (const struct rt_config *c, const struct rt_user *u, struct cd_err *err);
+
 /* Never returns: execve or _exit. */
 __attribute__ ((noreturn)) void rt_child_run (const struct rt_child *ch);
 
