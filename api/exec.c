@@ -10,6 +10,7 @@
 #include "api/router.h"
 #include "api/server.h"
 #include "daemon/exec.h"
+#include "log.h"
 
 static int
 h_create (struct api_req *req)
@@ -55,8 +56,9 @@ upgraded (void *cls, struct MHD_Connection *conn, void *req_cls, const char *ext
           size_t extra_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
   struct hijack *h = cls;
-  (void) conn, (void) req_cls, (void) extra, (void) extra_size;
+  (void) conn, (void) req_cls, (void) extra;
   h->urh = urh;
+  log_debug ("exec %.12s: hijacked, %zu bytes already read", h->id, extra_size);
   struct cd_err err = { 0 };
   struct ctr_exec *e = ctr_exec_find (h->d, h->id, &err);
   if (e == NULL || ctr_exec_start (h->d, e, sock, h->tty, hijack_done, h, &err) < 0)

@@ -122,7 +122,9 @@ mon_exec_main (const char *bundle, const char *spec_text)
   x.attach_in = get_bool (spec, "AttachStdin") && x.client >= 0;
   x.attach_out = get_bool (spec, "AttachStdout");
   x.attach_err = get_bool (spec, "AttachStderr");
-  mon_detach_parse (&x.detach, json_object_get_string (get (spec, "keys")));
+  /* as Docker: detach keys only with a tty, binary stdin passes intact */
+  if (x.tty)
+    mon_detach_parse (&x.detach, json_object_get_string (get (spec, "keys")));
   int r = start (spec, bundle, &x);
   exec_io_close (&x);
   json_object_put (spec);

@@ -281,7 +281,7 @@ exec_io_run (struct exec_io *x)
     fcntl (x->in, F_SETFL, fcntl (x->in, F_GETFL) | O_NONBLOCK);
   int status = 0;
   bool exited = reap (x, &status);
-  int64_t deadline = 0;
+  int64_t deadline = now_ms () + DRAIN_MS;
   while (!exited || ((x->out >= 0 || x->err >= 0) && now_ms () < deadline))
     {
       int timeout = exited ? (int) (deadline - now_ms ()) : -1;

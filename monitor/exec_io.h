@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "monitor/detach.h"
+#include "detachfilter.h"
 
 struct exec_io
 {

@@ -1,8 +1,8 @@
 /* Detach keys (docker's ctrl-p ctrl-q): a small matcher over the input a
  * client sends to a container's stdin. Header-only, libc-free, so both the
  * static relay and the exec helper use it. */
-#ifndef CD_MON_DETACH_H
-#define CD_MON_DETACH_H
+#ifndef CD_DETACHFILTER_H
+#define CD_DETACHFILTER_H
 
 #include <stdbool.h>
 #include <stddef.h>
