@@ -203,14 +203,17 @@ mon_start (const struct mon_opts *o)
     r = cd_err_sys (&err, errno, "prctl PR_SET_CHILD_SUBREAPER");
   if (r == 0)
     {
-      bool tty = s.io.pty_slave >= 0;
+      /* with a tty the init opens its terminal in the container's devpts
+       * and hands its master back */
       struct rt_start_opts ro = {
         .bundle = o->bundle, .id = o->id,
-        .stdio = { tty ? s.io.pty_slave : s.io.in_r, tty ? s.io.pty_slave : s.io.out_w,
-                   tty ? s.io.pty_slave : s.io.err_w },
+        .stdio = { s.io.in_r, s.io.out_w, s.io.err_w },
+        .pty_master = o->tty ? &s.io.pty_master : NULL,
       };
       r = rt_start (&ro, &pid, &code, &err);
       mon_stdio_close_child (&s.io);
+      if (r == 0 && s.io.pty_master >= 0)
+        fcntl (s.io.pty_master, F_SETFL, fcntl (s.io.pty_master, F_GETFL) | O_NONBLOCK);
     }
   if (r == 0)
     {

@@ -8,7 +8,9 @@
  * clone): malloc and stdio are usable, raise() and abort() are not. */
 #include "child.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -34,6 +36,30 @@ wait_go (int fd)
   return n == 1;
 }
 
+/* After pivot_root: the terminal from the container's devpts, as stdio and
+ * bound on /dev/console (runc's console socket, without a socket path). */
+static int
+container_console (const struct rt_child *ch, struct cd_err *err)
+{
+  int slave, r;
+  if ((r = rt_pty_open_send (ch->sync_fd, 0, 0, &slave, err)) < 0)
+    return r;
+  struct rt_stdio io = { slave, slave, slave };
+  if ((r = rt_proc_stdio (&io, true, err)) < 0)
+    return r;
+  char name[64];
+  if (ttyname_r (slave, name, sizeof name) == 0)
+    {
+      int fd = open ("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (fd >= 0)
+        close (fd);
+      if (mount (name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+        return cd_err_sys (err, errno, "bind `%s` on `/dev/console`", name);
+    }
+  close (slave);
+  return 0;
+}
+
 static int
 setup_rootfs (const struct rt_child *ch, struct cd_err *err)
 {
@@ -41,12 +67,12 @@ setup_rootfs (const struct rt_child *ch, struct cd_err *err)
   int r;
   umask (0);
   if ((r = rt_ns_unshare_cgroup (c, err)) < 0
-      || (r = rt_proc_stdio (ch->stdio, c->terminal, err)) < 0
+      || (!ch->pty && (r = rt_proc_stdio (ch->stdio, c->terminal, err)) < 0)
       || (r = rt_proc_oom_score_adj (c, err)) < 0 || (r = rt_proc_rlimits (c, err)) < 0
       || (r = rt_mounts_rootfs (ch->plan, err)) < 0
       || (r = rt_proc_hostname_sysctl (c, err)) < 0)
     return r;
-  return 0;
+  return ch->pty ? container_console (ch, err) : 0;
 }
 
 /* The last steps before execve, shared by the init and exec'd processes

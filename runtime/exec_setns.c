@@ -200,42 +200,10 @@ finish (struct xs *s)
 
 /* ---- the child ---- */
 
-/* Opens a pty in the container's devpts and sends its master to the caller. */
 static int
 child_pty (const struct rt_exec_opts *o, int sock, int *slave, struct cd_err *err)
 {
-  int m = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (m < 0)
-    return cd_err_sys (err, errno, "open `/dev/ptmx` in the container");
-  char name[64];
-  if (unlockpt (m) < 0 || ptsname_r (m, name, sizeof name) != 0)
-    return cd_err_sys (err, errno, "set up the pty");
-  *slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (*slave < 0)
-    return cd_err_sys (err, errno, "open `%s`", name);
-  if (o->rows > 0 && o->cols > 0)
-    {
-      struct winsize ws = { .ws_row = o->rows, .ws_col = o->cols };
-      ioctl (m, TIOCSWINSZ, &ws);
-    }
-  char byte = 'p';
-  struct iovec iov = { &byte, 1 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof u.buf };
-  struct cmsghdr *cm = CMSG_FIRSTHDR (&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &m, sizeof m);
-  if (sendmsg (sock, &msg, MSG_NOSIGNAL) != 1)
-    return cd_err_sys (err, errno, "send the pty");
-  close (m);
-  return 0;
+  return rt_pty_open_send (sock, o->rows, o->cols, slave, err);
 }
 
 static int
@@ -289,31 +257,10 @@ child_run (const struct rt_exec_opts *o, struct xs *s)
 
 /* ---- the caller ---- */
 
-/* The first byte: the pty (with its fd), else the start of an error record. */
 static int
 recv_first (int fd, char *byte, int *master)
 {
-  struct iovec iov = { byte, 1 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof u.buf };
-  ssize_t n;
-  do
-    n = recvmsg (fd, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n <= 0)
-    return (int) n;
-  struct cmsghdr *cm = CMSG_FIRSTHDR (&msg);
-  if (cm && cm->cmsg_type == SCM_RIGHTS)
-    {
-      memcpy (master, CMSG_DATA (cm), sizeof (int));
-      return 2;
-    }
-  return 1;
+  return rt_pty_recv_first (fd, byte, master);
 }
 
 static int

@@ -40,6 +40,10 @@ struct rt_start_opts
   const char *bundle;   /* directory holding config.json */
   const char *id;       /* container ID (for messages and the cgroup leaf) */
   struct rt_stdio stdio;
+  /* Non-NULL with process.terminal: the init's terminal is a pty of the
+   * container's own devpts (`tty` says /dev/pts/0, bound on /dev/console);
+   * its master comes back here and stdio is ignored. */
+  int *pty_master;
 };
 
 /* Exit codes Docker uses when the process could not be started. */
