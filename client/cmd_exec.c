@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "client/attach.h"
 #include "client/cmd_containers.h"
 #include "client/commands.h"
 #include "client/hijack.h"
@@ -30,16 +31,10 @@ static const struct cli_flag exec_flags[] = {
   { NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 
-struct resize_ctx
-{
-  struct cli_ctx *ctx;
-  const char *base;   /* "/exec/ID" or "/containers/ID" */
-};
-
 void
 cli_resize_tty (void *p)
 {
-  struct resize_ctx *rc = p;
+  struct cli_resize_ctx *rc = p;
   unsigned h, w;
   cli_tty_size (STDOUT_FILENO, &h, &w);
   if (h == 0 || w == 0)
@@ -110,7 +105,7 @@ exec_start (struct cli_ctx *ctx, const char *eid, int tty, int in, const char *k
   json_object_put (body);
   if (r < 0)
     return r;
-  struct resize_ctx rc = { ctx, base };
+  struct cli_resize_ctx rc = { ctx, base };
   if (tty && isatty (STDOUT_FILENO))
     {
       st.resize = cli_resize_tty;

@@ -3,6 +3,7 @@
 #include "client/commands.h"
 
 const struct cli_cmd *const cli_commands[] = {
+  &cli_cmd_attach,
   &cli_cmd_container,
   &cli_cmd_create,
   &cli_cmd_events,

@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "daemon/bundle.h"
+#include "daemon/ctr_attach.h"
 #include "daemon/ctr_init.h"
 #include "daemon/ctr_lock.h"
 #include "daemon/ctr_run.h"
@@ -134,7 +135,7 @@ cdmon_path (void)
  * and /dev/null as stdio; waits for the intermediate process, which exits as
  * soon as the monitor has double-forked. */
 static int
-spawn_cdmon (char *const argv[], int sync_w, struct cd_err *err)
+spawn_cdmon (char *const argv[], int sync_w, const int *attach, int n_attach, struct cd_err *err)
 {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init (&fa);
@@ -142,6 +143,9 @@ spawn_cdmon (char *const argv[], int sync_w, struct cd_err *err)
   posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2 (&fa, sync_w, 3);
+  /* attach connections made before the start: fds 4.. (ctr_attach.h) */
+  for (int i = 0; i < n_attach; i++)
+    posix_spawn_file_actions_adddup2 (&fa, attach[i], 4 + i);
   pid_t pid;
   int r = posix_spawn (&pid, argv[0], &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy (&fa);
@@ -236,21 +240,35 @@ launch (struct cd_daemon *d, const struct store_container *c, const char *bdir, 
   log_opts (d, hc, size, files);
   snprintf (logp, sizeof logp, "%s/containers/%s/%s-json.log", d->cfg.root, c->id, c->id);
   cleanup_free char *mon = cdmon_path ();
-  char *argv[20] = { mon, "--id", (char *) c->id, "--bundle", (char *) bdir, "--log-path", logp,
+  char *argv[20 + 2 * 8] = { mon, "--id", (char *) c->id, "--bundle", (char *) bdir, "--log-path", logp,
                      "--log-max-size", size, "--log-max-file", files, "--sync-fd", "3" };
   int n = 13;
   if (json_object_get_boolean (get (cfg, "Tty")))
     argv[n++] = "--tty";
   if (json_object_get_boolean (get (cfg, "OpenStdin")))
     argv[n++] = "--stdin";
+  int afd[8];
+  char *aspec[8], aarg[8][80];
+  int na = ctr_attach_take (d, c->id, afd, aspec, 8);
+  for (int i = 0; i < na; i++)
+    {
+      snprintf (aarg[i], sizeof aarg[i], "%d:%s", 4 + i, aspec[i] ? aspec[i] : "2");
+      argv[n++] = "--attach";
+      argv[n++] = aarg[i];
+    }
   argv[n] = NULL;
   json_object_put (hc);
   json_object_put (cfg);
   int p[2];
   if (pipe2 (p, O_CLOEXEC) < 0)
     return cd_err_sys (err, errno, "pipe");
-  int r = spawn_cdmon (argv, p[1], err);
+  int r = spawn_cdmon (argv, p[1], afd, na, err);
   close (p[1]);
+  for (int i = 0; i < na; i++)
+    {
+      close (afd[i]);
+      free (aspec[i]);
+    }
   char line[4096];
   if (r == 0)
     r = read_sync (p[0], line, sizeof line, err);

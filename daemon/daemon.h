@@ -19,6 +19,7 @@ struct ctr_followers;
 struct ctr_locks;
 struct ctr_orphans;
 struct ctr_execs;
+struct ctr_attaches;
 
 #define CD_VERSION "0.1.0"
 #define CD_API_VERSION "1.41"
@@ -37,6 +38,7 @@ struct cd_daemon
   struct ctr_locks *locks;      /* per-container serialisation (ctr_lock.h) */
   struct ctr_orphans *orphans;  /* start-up: monitors without a row, to end */
   struct ctr_execs *execs;      /* exec instances (daemon/exec.h) */
+  struct ctr_attaches *attaches; /* attaches waiting for a start (daemon/ctr_attach.h) */
   int lock_fd;
   char id[65];           /* persistent engine ID shown in /info */
   int64_t started_nano;

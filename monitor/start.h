@@ -20,6 +20,8 @@ struct mon_opts
   bool tty, open_stdin;
   int sync_fd;            /* -1: none */
   bool exec;              /* --exec: the helper of one exec (exec.h) */
+  const char *attach[16]; /* --attach FD:FLAGS:KEYS: clients attached before the start */
+  int n_attach;
   const char *exec_spec;
 };
 
