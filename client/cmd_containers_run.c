@@ -162,7 +162,9 @@ run_run (struct cli_ctx *ctx, const struct cli_args *args, struct cd_err *err)
         cd_err_wrap (err, CLI_PROG);
       return r;
     }
-  if (!detach && (cli_args_bool (args, "interactive") || cli_args_bool (args, "tty")))
+  /* attached before the start, as docker does: the output comes straight
+   * from the monitor, byte for byte, whatever the log rotation does */
+  if (!detach)
     {
       r = cli_ctr_attach_run (ctx, id, cli_args_bool (args, "interactive"),
                               cli_args_bool (args, "tty"), cli_args_str (args, "detach-keys"),
