@@ -32,12 +32,12 @@ teardown() { cleanup_daemon; }
 }
 
 @test "exec API: inspect, detached start, events, errors" {
-  eid=$(api -X POST -H 'Content-Type: application/json' -d '{"Cmd":["sh","-c","sleep 0.3; exit 7"]}' http://d/containers/ex1/exec | json Id)
+  eid=$(api -X POST -H 'Content-Type: application/json' -d '{"Cmd":["sh","-c","sleep 2; exit 7"]}' http://d/containers/ex1/exec | json Id)
   [ "$(api http://d/exec/$eid/json | json Running)" = False ]
   [ "$(status POST /exec/$eid/start -H 'Content-Type: application/json' -d '{"Detach":true}')" = 200 ]
   [ "$(api http://d/exec/$eid/json | json Running)" = True ]
   [ "$(api http://d/exec/$eid/json | json ProcessConfig.entrypoint)" = sh ]
-  for i in $(seq 50); do [ "$(api http://d/exec/$eid/json | json ExitCode)" = 7 ] && break; sleep 0.1; done
+  for i in $(seq 100); do [ "$(api http://d/exec/$eid/json | json ExitCode)" = 7 ] && break; sleep 0.1; done
   [ "$(api http://d/exec/$eid/json | json ExitCode)" = 7 ]
   [ "$(status POST /exec/$eid/start -H 'Content-Type: application/json' -d '{"Detach":true}')" = 409 ]
   api "http://d/events?since=0&until=$(date +%s)" | grep -q '"exec_die"\|exec_die'
@@ -92,8 +92,9 @@ teardown() { cleanup_daemon; }
 @test "attach: several clients at once, and after a daemon restart" {
   $CD run -d -i --name at1 busybox sh -c 'while read l; do echo got $l; done' >/dev/null
   ( sleep 1.5 ) | timeout 5 $CD attach --no-stdin at1 > "$T/a.out" &
+  apid=$!
   ( sleep 0.5; echo one; sleep 0.5 ) | timeout 5 $CD attach at1 > "$T/b.out" || true
-  wait
+  wait "$apid" || true
   grep -q 'got one' "$T/a.out"
   grep -q 'got one' "$T/b.out"
   $CD run -d -i --name at2 busybox sh -c 'while read l; do echo got $l; done' >/dev/null
