@@ -21,7 +21,26 @@ struct attach
   struct cd_daemon *d;
   char id[65];
   char spec[80];
+  struct MHD_UpgradeResponseHandle *urh;
+  uv_timer_t later;
 };
+
+static void
+attach_freed (uv_handle_t *h)
+{
+  free (h->data);
+}
+
+/* MHD does not act on a close asked for inside the upgrade callback: the
+ * next loop iteration closes our copy of the connection. */
+static void
+close_later (uv_timer_t *t)
+{
+  struct attach *at = t->data;
+  MHD_upgrade_action (at->urh, MHD_UPGRADE_ACTION_CLOSE);
+  api_server_kick (at->d->api);
+  uv_close ((uv_handle_t *) t, attach_freed);
+}
 
 static void
 upgraded (void *cls, struct MHD_Connection *conn, void *req_cls, const char *extra,
@@ -51,9 +70,10 @@ upgraded (void *cls, struct MHD_Connection *conn, void *req_cls, const char *ext
   if (fd < 0 || ctr_attach_hand (at->d, at->id, running, fd, at->spec, &err) < 0)
     log_warn ("attach %.12s: %s", at->id, fd < 0 ? "dup failed" : err.msg);
   /* the monitor (or the next start) has its own copy now */
-  MHD_upgrade_action (urh, MHD_UPGRADE_ACTION_CLOSE);
-  api_server_kick (at->d->api);
-  free (at);
+  at->urh = urh;
+  uv_timer_init (at->d->loop, &at->later);
+  at->later.data = at;
+  uv_timer_start (&at->later, close_later, 0, 0);
 }
 
 static unsigned

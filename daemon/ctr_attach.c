@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "daemon/ctr_run.h"
 
 struct pending
 {
@@ -39,22 +38,25 @@ list (struct cd_daemon *d)
   return d->attaches;
 }
 
-/* A path for connect() even when the exec-root is long (as ctl.sock). */
+/* A path for connect() even when the exec-root is long: through an O_PATH
+ * fd of the bundle directory when the full path does not fit. */
 static int
 sock_path (struct cd_daemon *d, const char *id, const char *name, struct sockaddr_un *sa,
            int *dirfd)
 {
-  char ctl[sizeof sa->sun_path];
-  int r = ctr_ctl_path (d, id, ctl, sizeof ctl, dirfd);
-  if (r < 0)
-    return r;
-  char *slash = strrchr (ctl, '/');
-  if (slash == NULL)
-    return -EINVAL;
-  *slash = '\0';
-  if ((size_t) snprintf (sa->sun_path, sizeof sa->sun_path, "%s/%s", ctl, name)
-      >= sizeof sa->sun_path)
-    return -ENAMETOOLONG;
+  char full[4400];
+  *dirfd = -1;
+  int n = snprintf (full, sizeof full, "%s/containers/%s/%s", d->cfg.exec_root, id, name);
+  if ((size_t) n < sizeof sa->sun_path)
+    {
+      memcpy (sa->sun_path, full, (size_t) n + 1);
+      return 0;
+    }
+  full[n - (int) strlen (name) - 1] = '\0';
+  *dirfd = open (full, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (*dirfd < 0)
+    return -errno;
+  snprintf (sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d/%s", *dirfd, name);
   return 0;
 }
 

@@ -91,8 +91,9 @@ teardown() { cleanup_daemon; }
 
 @test "attach: several clients at once, and after a daemon restart" {
   $CD run -d -i --name at1 busybox sh -c 'while read l; do echo got $l; done' >/dev/null
-  ( sleep 1.5 ) | timeout 5 $CD attach --no-stdin at1 > "$T/a.out" &
+  ( sleep 4 ) | timeout 8 $CD attach --no-stdin at1 > "$T/a.out" &
   apid=$!
+  sleep 1
   ( sleep 0.5; echo one; sleep 0.5 ) | timeout 5 $CD attach at1 > "$T/b.out" || true
   wait "$apid" || true
   grep -q 'got one' "$T/a.out"
