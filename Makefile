@@ -73,7 +73,7 @@ $(BIN)/cdmon: $(call obj,monitor/main.c $(MON_SRCS) $(MON_LIB_SRCS))
 
 # cdmon-relay: the long-lived half of cdmon (monitor/relay.h), libc only and
 # static so that a monitor stays under 1 MiB resident (dynamic with SAN).
-RELAY_SRCS := monitor/relay_main.c monitor/relay.c monitor/relay_cmd.c monitor/log.c \
+RELAY_SRCS := monitor/relay_main.c monitor/relay.c monitor/relay_cmd.c monitor/attach.c monitor/log.c \
   monitor/jsonfmt.c monitor/ctl.c monitor/exitfile.c lib/err.c lib/fsutil.c
 $(BIN)/cdmon-relay: $(call obj,$(RELAY_SRCS))
 	@mkdir -p $(dir $@)

@@ -400,7 +400,7 @@ h_logs (struct api_req *req)
                                           : "application/vnd.docker.raw-stream");
 }
 
-/* attach (output only for now): the connection is hijacked (101, Upgrade:
+/* attach?logs=1 without stream: the connection is hijacked (101, Upgrade:
  * tcp); a thread streams the container's output into the socket until an
  * exit after the attach, then the loop closes the upgraded connection. */
 struct attach
@@ -450,8 +450,9 @@ attach_upgraded (void *cls, struct MHD_Connection *conn, void *req_cls, const ch
     uv_async_send (&at->done);
 }
 
-static int
-h_attach (struct api_req *req)
+/* attach without stream=1 (logs only); api/attach.c serves the rest */
+int
+api_attach_logs (struct api_req *req)
 {
   struct store_container sc;
   struct cd_err err = { 0 };
@@ -489,7 +490,6 @@ h_attach (struct api_req *req)
 }
 
 const struct api_route api_container_run_routes[] = {
-  { "POST", "/containers/{}/attach", h_attach, false },
   { "GET", "/containers/{}/logs", h_logs, false },
   { "POST", "/containers/{}/start", h_start, false },
   { "POST", "/containers/{}/stop", h_stop, false },

@@ -7,11 +7,13 @@ static const struct api_route *const tables[] = {
   api_system_routes,
   api_image_routes,
   api_container_routes,
+  api_attach_routes,
   api_container_run_routes,
   api_container_top_routes,
   api_container_res_routes,
   api_image_io_routes,
   api_volume_routes,
+  api_exec_routes,
 };
 
 int

@@ -12,6 +12,12 @@ extern const struct api_route api_container_top_routes[];
 extern const struct api_route api_container_res_routes[];
 extern const struct api_route api_image_io_routes[];
 extern const struct api_route api_volume_routes[];
+extern const struct api_route api_exec_routes[];
+extern const struct api_route api_attach_routes[];
+/* ?h=&w= of the resize endpoints (api/exec.c); replies 400 and returns -1 when not integers. */
+int api_resize_params (struct api_req *req, long *h, long *w);
+/* api/containers_run.c: attach without stream (the log so far). */
+int api_attach_logs (struct api_req *req);
 
 /* Strips an optional /v1.NN prefix. Returns 0 with *minor set, or -EINVAL with
  * a Docker-shaped message in err (too new / too old / malformed). */

@@ -77,6 +77,26 @@ else
   NOTES+=("Run vs docker: no dockerd reachable; DESIGN.md's anchors (\`docker run --rm\` 285 ms, 218 ms with \`--network none\`) are $(ratio 285 "$RUN_MED" 1)x / $(ratio 218 "$RUN_MED" 1)x the time of \`cdctl run --rm\` (target: at least 10x).")
 fi
 
+# exec latency: `cdctl exec CID true` (median of LAT_RUNS), docker exec when reachable
+EXEC_CID=$("${CD[@]}" run -d --network none busybox sleep 1000)
+echo "bench: cdctl exec CID true x$LAT_RUNS"
+mapfile -t cdexec < <($PY bench/timeit.py "$LAT_RUNS" 2 "${CD[@]}" exec "$EXEC_CID" true)
+DEXEC_MED=
+if [ "$DOCKER_OK" = 1 ]; then
+  DCID=$(docker run -d --network none -l "cdbench=$W" busybox sleep 1000)
+  mapfile -t dexec < <($PY bench/timeit.py "$LAT_RUNS" 2 docker exec "$DCID" true)
+  [ ${#dexec[@]} = "$LAT_RUNS" ] && DEXEC_MED=$(printf '%s\n' "${dexec[@]}" | median)
+  docker rm -f "$DCID" >/dev/null
+fi
+"${CD[@]}" rm -f "$EXEC_CID" >/dev/null
+EXEC_MED=$(printf '%s\n' "${cdexec[@]}" | median)
+row "exec CID true (cdctl, end to end)" ms "${cdexec[@]}" -- "$DEXEC_MED" "docker exec"
+if [ -n "$DEXEC_MED" ]; then
+  NOTES+=("Exec vs docker: \`docker exec CID true\` takes $(ratio "$DEXEC_MED" "$EXEC_MED" 1)x the time of \`cdctl exec\` (target: at least 5x).")
+else
+  NOTES+=("Exec vs docker: no dockerd reachable; DESIGN.md's anchors (\`docker exec\` 69 ms, \`crun exec\` 5.6 ms) are $(ratio 69 "$EXEC_MED" 1)x / $(ratio 5.6 "$EXEC_MED" 1)x the time of \`cdctl exec\` ($EXEC_MED ms; target: at least 5x faster than docker).")
+fi
+
 # NCTR detached containers, started one after another
 RSS_IDLE=$(rss "$DPID")
 echo "bench: $NCTR x cdctl run -d busybox sleep 1000"

@@ -209,6 +209,12 @@ cli_ctr_create_body (const struct cli_args *args, int auto_remove, json_object *
   if (build_env (args, &env, err) < 0 || host_config (args, auto_remove, body, err) < 0)
     return -err->code;
   json_object_object_add (body, "Image", json_object_new_string (args->argv[0]));
+  /* -i / -t (client/cmd_containers_run.c attaches before the start) */
+  int in = cli_args_bool (args, "interactive"), tty = cli_args_bool (args, "tty");
+  json_object_object_add (body, "Tty", json_object_new_boolean (tty));
+  json_object_object_add (body, "OpenStdin", json_object_new_boolean (in));
+  json_object_object_add (body, "StdinOnce", json_object_new_boolean (in));
+  json_object_object_add (body, "AttachStdin", json_object_new_boolean (in));
   if (args->argc > 1)
     json_object_object_add (body, "Cmd", str_array (args->argv + 1, args->argc - 1));
   if (cli_args_isset (args, "entrypoint"))

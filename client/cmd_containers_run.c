@@ -12,6 +12,7 @@
 #include "client/commands.h"
 #include "client/jsonget.h"
 #include "client/url.h"
+#include "client/attach.h"
 
 #define CREATE_FLAGS                                                                             \
   { "entrypoint", 0, CLI_FLAG_STRING, "string", "Overwrite the default ENTRYPOINT of the image", \
@@ -20,6 +21,8 @@
   { "env-file", 0, CLI_FLAG_LIST, "list", "Read in a file of environment variables", NULL,      \
     NULL },                                                                                      \
   { "hostname", 'h', CLI_FLAG_STRING, "string", "Container host name", NULL, NULL },             \
+  { "interactive", 'i', CLI_FLAG_BOOL, NULL, "Keep STDIN open even if not attached", NULL, NULL }, \
+  { "tty", 't', CLI_FLAG_BOOL, NULL, "Allocate a pseudo-TTY", NULL, NULL },                      \
   { "init", 0, CLI_FLAG_BOOL, NULL,                                                              \
     "Run an init inside the container that forwards signals and reaps\nprocesses", NULL, NULL }, \
   { "label", 'l', CLI_FLAG_LIST, "list", "Set meta data on a container", NULL, NULL },           \
@@ -55,6 +58,8 @@ const struct cli_flag cli_ctr_create_flags[] = {
 static const struct cli_flag run_flags[] = {
   { "detach", 'd', CLI_FLAG_BOOL, NULL, "Run container in background and print container ID",
     NULL, NULL },
+  { "detach-keys", 0, CLI_FLAG_STRING, "string",
+    "Override the key sequence for detaching a container", NULL, NULL },
   CREATE_FLAGS,
   CLI_RESOURCE_FLAGS,
   { NULL, 0, 0, NULL, NULL, NULL, NULL },
@@ -167,6 +172,19 @@ run_run (struct cli_ctx *ctx, const struct cli_args *args, struct cd_err *err)
         cd_err_wrap (err, CLI_PROG);
       return r;
     }
+  /* attached before the start, as docker does: the output comes straight
+   * from the monitor, byte for byte, whatever the log rotation does */
+  if (!detach)
+    {
+      r = cli_ctr_attach_run (ctx, id, cli_args_bool (args, "interactive"),
+                              cli_args_bool (args, "tty"), cli_args_str (args, "detach-keys"),
+                              true, err);
+      if (r == -ECANCELED)
+        return start_failed (ctx, id, rm, err);
+      if (r >= 0 && rm && r != CLI_ATTACH_DETACHED && remove_ctr (ctx, id) < 0)
+        return CLI_EXIT_USAGE;
+      return r == CLI_ATTACH_DETACHED ? 0 : r;
+    }
   if (start_ctr (ctx, id, err) < 0)
     return start_failed (ctx, id, rm && !detach, err);
   if (detach)
@@ -236,6 +254,18 @@ start_attach (struct cli_ctx *ctx, const char *id, struct cd_err *err)
 static int
 start_run (struct cli_ctx *ctx, const struct cli_args *args, struct cd_err *err)
 {
+  if (cli_args_bool (args, "attach") && args->argc == 1)
+    {
+      cleanup_response struct cli_response resp = { 0 };
+      int r = cli_ctr_inspect (ctx, args->argv[0], &resp, err);
+      if (r < 0)
+        return r;
+      r = cli_ctr_attach_run (ctx, cli_json_strd (resp.json, "Id", args->argv[0]),
+                              cli_args_bool (args, "interactive"),
+                              cli_json_bool (resp.json, "Config.Tty", 0),
+                              cli_args_str (args, "detach-keys"), true, err);
+      return r == CLI_ATTACH_DETACHED ? 0 : r;
+    }
   if (!cli_args_bool (args, "attach"))
     return cli_ctr_each (ctx, args, start_one, 1, err);
   if (args->argc > 1)
@@ -245,6 +275,9 @@ start_run (struct cli_ctx *ctx, const struct cli_args *args, struct cd_err *err)
 
 static const struct cli_flag start_flags[] = {
   { "attach", 'a', CLI_FLAG_BOOL, NULL, "Attach STDOUT/STDERR and forward signals", NULL, NULL },
+  { "detach-keys", 0, CLI_FLAG_STRING, "string",
+    "Override the key sequence for detaching a container", NULL, NULL },
+  { "interactive", 'i', CLI_FLAG_BOOL, NULL, "Attach container's STDIN", NULL, NULL },
   { NULL, 0, 0, NULL, NULL, NULL, NULL },
 };
 

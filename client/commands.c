@@ -3,9 +3,11 @@
 #include "client/commands.h"
 
 const struct cli_cmd *const cli_commands[] = {
+  &cli_cmd_attach,
   &cli_cmd_container,
   &cli_cmd_create,
   &cli_cmd_events,
+  &cli_cmd_exec,
   &cli_cmd_history,
   &cli_cmd_image,
   &cli_cmd_images,

@@ -9,6 +9,8 @@
 extern const struct cli_cmd cli_cmd_container;
 extern const struct cli_cmd cli_cmd_create;
 extern const struct cli_cmd cli_cmd_events;
+extern const struct cli_cmd cli_cmd_exec;
+extern const struct cli_cmd cli_cmd_attach;
 extern const struct cli_cmd cli_cmd_history;
 extern const struct cli_cmd cli_cmd_image;
 extern const struct cli_cmd cli_cmd_images;

@@ -170,6 +170,12 @@ dial (struct cli_http *h, int *out, struct cd_err *err)
   return 0;
 }
 
+int
+cli_http_dial (struct cli_http *h, int *fd, struct cd_err *err)
+{
+  return dial (h, fd, err);
+}
+
 /* ---- the request ---- */
 
 /* Bytes that would break the request line or a header: controls, and the

@@ -21,6 +21,8 @@ const char *cli_host_choose (const char *flag_value);
 
 int cli_http_new (const char *host, int debug, struct cli_http **out, struct cd_err *err);
 void cli_http_free (struct cli_http *h);
+/* A new non-blocking connection to the daemon (client/hijack.c). */
+int cli_http_dial (struct cli_http *h, int *fd, struct cd_err *err);
 const char *cli_http_socket (const struct cli_http *h);
 
 /* Called with each piece of a 2xx body as it arrives (pieces split anywhere).

@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "daemon/bundle.h"
+#include "daemon/ctr_attach.h"
 #include "daemon/ctr_init.h"
 #include "daemon/ctr_lock.h"
 #include "daemon/ctr_run.h"
@@ -140,7 +141,7 @@ cdmon_path (void)
  * and /dev/null as stdio; waits for the intermediate process, which exits as
  * soon as it has forked the monitor. */
 static int
-spawn_cdmon (char *const argv[], int sync_w, struct cd_err *err)
+spawn_cdmon (char *const argv[], int sync_w, const int *attach, int n_attach, struct cd_err *err)
 {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init (&fa);
@@ -148,6 +149,9 @@ spawn_cdmon (char *const argv[], int sync_w, struct cd_err *err)
   posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2 (&fa, sync_w, 3);
+  /* attach connections made before the start: fds 4.. (ctr_attach.h) */
+  for (int i = 0; i < n_attach; i++)
+    posix_spawn_file_actions_adddup2 (&fa, attach[i], 4 + i);
   /* a session leader from the start: cdmon then forks once, not twice */
   posix_spawnattr_t attr;
   posix_spawnattr_init (&attr);
@@ -249,22 +253,36 @@ launch (struct cd_daemon *d, const struct store_container *c, const char *bdir, 
   cleanup_free char *mon = cdmon_path ();
   char sccache[4200];
   snprintf (sccache, sizeof sccache, "%s/seccomp", d->cfg.exec_root);
-  char *argv[20] = { mon, "--id", (char *) c->id, "--bundle", (char *) bdir, "--log-path", logp,
-                     "--log-max-size", size, "--log-max-file", files, "--sync-fd", "3",
-                     "--seccomp-cache", sccache };
+  char *argv[20 + 2 * 8] = { mon, "--id", (char *) c->id, "--bundle", (char *) bdir,
+                             "--log-path", logp, "--log-max-size", size, "--log-max-file", files,
+                             "--sync-fd", "3", "--seccomp-cache", sccache };
   int n = 15;
   if (json_object_get_boolean (get (cfg, "Tty")))
     argv[n++] = "--tty";
   if (json_object_get_boolean (get (cfg, "OpenStdin")))
     argv[n++] = "--stdin";
+  int afd[8];
+  char *aspec[8], aarg[8][80];
+  int na = ctr_attach_take (d, c->id, afd, aspec, 8);
+  for (int i = 0; i < na; i++)
+    {
+      snprintf (aarg[i], sizeof aarg[i], "%d:%s", 4 + i, aspec[i] ? aspec[i] : "2");
+      argv[n++] = "--attach";
+      argv[n++] = aarg[i];
+    }
   argv[n] = NULL;
   json_object_put (hc);
   json_object_put (cfg);
   int p[2];
   if (pipe2 (p, O_CLOEXEC) < 0)
     return cd_err_sys (err, errno, "pipe");
-  int r = spawn_cdmon (argv, p[1], err);
+  int r = spawn_cdmon (argv, p[1], afd, na, err);
   close (p[1]);
+  for (int i = 0; i < na; i++)
+    {
+      close (afd[i]);
+      free (aspec[i]);
+    }
   char line[4096];
   if (r == 0)
     r = read_sync (p[0], line, sizeof line, err);

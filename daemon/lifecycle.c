@@ -15,6 +15,8 @@
 #include "daemon/ctr_logs.h"
 #include "daemon/ctr_run.h"
 #include "daemon/events.h"
+#include "daemon/exec.h"
+#include "daemon/ctr_attach.h"
 #include "fsutil.h"
 #include "images/images.h"
 #include "log.h"
@@ -225,6 +227,8 @@ void
 cd_daemon_fini (struct cd_daemon *d)
 {
   ctr_run_fini (d);
+  ctr_exec_fini (d);
+  ctr_attach_fini (d);
   ctr_logs_fini (d);
   ctr_locks_free (d->locks);
   d->locks = NULL;

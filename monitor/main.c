@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "monitor/exec.h"
 #include "monitor/start.h"
 #include "runtime/runtime.h"
 
@@ -22,6 +23,7 @@ enum action
   ACT_HELP,
   ACT_VERSION,
   ACT_CLEANUP,
+  ACT_EXEC,
 };
 
 static const char usage_text[]
@@ -42,6 +44,7 @@ static const char usage_text[]
       "  --tty                give the container a terminal\n"
       "  --stdin              keep the container's stdin open\n"
       "  --sync-fd FD         write the start result (one JSON line) to FD\n"
+      "  --attach FD:FLAGS:KEYS  a client attached before the start (attach.h)\n"
       "  --help, --version\n";
 
 static int
@@ -108,8 +111,19 @@ parse_opt (int c, const char *arg, struct mon_opts *o, const char **cleanup)
     case 'C':
       *cleanup = arg;
       return 0;
-    case 'S':
+    case 'K':
       o->seccomp_cache = arg;
+      return 0;
+    case 'x':
+      o->exec = true;
+      return 0;
+    case 'S':
+      o->exec_spec = arg;
+      return 0;
+    case 'A':
+      if (o->n_attach == 16 || atoi (arg) < 3)
+        return -1;
+      o->attach[o->n_attach++] = arg;
       return 0;
     default:
       return -1;
@@ -128,9 +142,13 @@ parse_args (int argc, char **argv, struct mon_opts *o, const char **cleanup, enu
     { "tty", no_argument, NULL, 't' },
     { "stdin", no_argument, NULL, 'I' },
     { "sync-fd", required_argument, NULL, 'f' },
-    { "seccomp-cache", required_argument, NULL, 'S' },
+    { "seccomp-cache", required_argument, NULL, 'K' },
     /* internal: run by cdmon-relay once the init is reaped */
     { "cleanup", required_argument, NULL, 'C' },
+    /* internal: the helper of one exec (monitor/exec.h) */
+    { "exec", no_argument, NULL, 'x' },
+    { "exec-spec", required_argument, NULL, 'S' },
+    { "attach", required_argument, NULL, 'A' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -155,6 +173,8 @@ parse_args (int argc, char **argv, struct mon_opts *o, const char **cleanup, enu
     }
   if (*cleanup != NULL)
     *act = ACT_CLEANUP;
+  else if (o->exec)
+    *act = ACT_EXEC;
   else if (optind < argc || !o->id || !o->bundle || !o->log_path)
     {
       fprintf (stderr, "cdmon: --id, --bundle and --log-path are required\n");
@@ -190,17 +210,31 @@ resolve_paths (struct mon_opts *o, char *bundle, char *log, char *msg, size_t ca
 /* Only the sync fd is inherited: nothing of the daemon's (its sockets, its
  * database) may stay open in a process that outlives it. */
 static void
-close_inherited (int sync_fd)
+close_inherited (const struct mon_opts *o)
 {
-  if (sync_fd >= 3)
+  /* fds to keep, ascending: the sync fd and the early attach clients */
+  int keep[18], n = 0;
+  if (o->sync_fd >= 3)
+    keep[n++] = o->sync_fd;
+  for (int i = 0; i < o->n_attach; i++)
+    keep[n++] = atoi (o->attach[i]);
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--)
+      {
+        int t = keep[j];
+        keep[j] = keep[j - 1];
+        keep[j - 1] = t;
+      }
+  unsigned from = 3;
+  for (int i = 0; i < n; i++)
     {
-      if (sync_fd > 3)
-        close_range (3, (unsigned) sync_fd - 1, 0);
-      close_range ((unsigned) sync_fd + 1, ~0U, 0);
-      fcntl (sync_fd, F_SETFD, FD_CLOEXEC);
+      if ((unsigned) keep[i] > from)
+        close_range (from, (unsigned) keep[i] - 1, 0);
+      if ((unsigned) keep[i] + 1 > from)
+        from = (unsigned) keep[i] + 1;
+      fcntl (keep[i], F_SETFD, FD_CLOEXEC);
     }
-  else
-    close_range (3, ~0U, 0);
+  close_range (from, ~0U, 0);
 }
 
 /* fork, setsid, fork: returns 0 in the monitor, 1 in the original process
@@ -282,7 +316,7 @@ run (struct mon_opts *o)
       return 1;
     }
   mon_catch_signals ();
-  close_inherited (o->sync_fd);
+  close_inherited (o);
   int r = daemonize (o->sync_fd);
   if (r < 0)
     {
@@ -321,6 +355,8 @@ main (int argc, char **argv)
       return 0;
     case ACT_CLEANUP:
       return run_cleanup (cleanup);
+    case ACT_EXEC:
+      return mon_exec_main (o.bundle, o.exec_spec);
     default:
       return run (&o);
     }

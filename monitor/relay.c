@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -32,15 +33,6 @@
  * outlives the container (no pid namespace) cannot keep the loop here. */
 #define DRAIN_ROUNDS 64
 
-enum
-{
-  K_SIG = 1,
-  K_STREAM,
-  K_LISTEN,
-  K_CLIENT,
-};
-
-#define TAG(kind, idx) ((uint64_t) (kind) | ((uint64_t) (idx) << 8))
 
 void
 relay_warn (const char *fmt, ...)
@@ -71,8 +63,8 @@ relay_now_ms (void)
   return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int
-ep_set (struct relay *r, int op, int fd, uint32_t events, uint64_t tag)
+int
+relay_ep_set (struct relay *r, int op, int fd, uint32_t events, uint64_t tag)
 {
   struct epoll_event ev = { .events = events, .data.u64 = tag };
   return epoll_ctl (r->ep, op, fd, &ev);
@@ -94,6 +86,8 @@ stream_close (struct relay *r, struct relay_stream *st)
   clock_gettime (CLOCK_REALTIME, &now);
   mon_split_eof (&st->sp, &now, emit_entry, st);
   epoll_ctl (r->ep, EPOLL_CTL_DEL, st->fd, NULL);
+  if (r->in_fd == st->fd)
+    r->in_fd = -1;
   close (st->fd);
   st->fd = -1;
 }
@@ -117,6 +111,7 @@ stream_read (struct relay *r, struct relay_stream *st, int rounds)
           stream_close (r, st);
           return;
         }
+      relay_attach_output (r, st == &r->st[0] ? 1 : 2, p, (size_t) n);
       struct timespec now;
       clock_gettime (CLOCK_REALTIME, &now);
       mon_split_commit (&st->sp, (size_t) n, &now, emit_entry, st);
@@ -181,7 +176,7 @@ client_sync (struct relay *r, int i)
   bool want = pending > 0;
   if (want != r->cl_out[i])
     {
-      ep_set (r, EPOLL_CTL_MOD, c->fd, EPOLLIN | (want ? EPOLLOUT : 0), TAG (K_CLIENT, i));
+      relay_ep_set (r, EPOLL_CTL_MOD, c->fd, EPOLLIN | (want ? EPOLLOUT : 0), TAG (K_CLIENT, i));
       r->cl_out[i] = want;
     }
 }
@@ -206,7 +201,7 @@ accept_clients (struct relay *r)
       int i = 0;
       while (i < MON_CTL_CLIENTS && r->cl[i] != NULL)
         i++;
-      if (i == MON_CTL_CLIENTS || ep_set (r, EPOLL_CTL_ADD, c->fd, EPOLLIN, TAG (K_CLIENT, i)) < 0)
+      if (i == MON_CTL_CLIENTS || relay_ep_set (r, EPOLL_CTL_ADD, c->fd, EPOLLIN, TAG (K_CLIENT, i)) < 0)
         {
           static const char msg[] = "{\"error\":\"too many control clients\"}\n";
           mon_client_send (c, msg, sizeof msg - 1);
@@ -260,6 +255,12 @@ dispatch (struct relay *r, const struct epoll_event *ev)
     case K_CLIENT:
       client_event (r, idx, ev->events);
       break;
+    case K_ATTACH_LISTEN:
+      relay_attach_accept (r);
+      break;
+    case K_ATTACH:
+      relay_attach_event (r, idx, ev->events);
+      break;
     default:
       break;
     }
@@ -273,6 +274,7 @@ setup (struct relay *r, const struct relay_opts *o)
   r->running = true;
   r->phase = PH_RUNNING;
   r->sfd = -1;
+  r->in_fd = o->pty_fd >= 0 ? o->pty_fd : o->in_fd;
   r->ep = epoll_create1 (EPOLL_CLOEXEC);
   sigset_t chld;
   sigemptyset (&chld);
@@ -294,21 +296,42 @@ setup (struct relay *r, const struct relay_opts *o)
   for (int i = 0; i < 2; i++)
     {
       mon_split_init (&r->st[i].sp);
-      if (r->st[i].fd >= 0 && ep_set (r, EPOLL_CTL_ADD, r->st[i].fd, EPOLLIN, TAG (K_STREAM, i)) < 0)
+      if (r->st[i].fd >= 0 && relay_ep_set (r, EPOLL_CTL_ADD, r->st[i].fd, EPOLLIN, TAG (K_STREAM, i)) < 0)
         return -errno;
     }
-  if (ep_set (r, EPOLL_CTL_ADD, r->sfd, EPOLLIN, TAG (K_SIG, 0)) < 0
-      || ep_set (r, EPOLL_CTL_ADD, o->ctl_fd, EPOLLIN, TAG (K_LISTEN, 0)) < 0)
+  if (relay_ep_set (r, EPOLL_CTL_ADD, r->sfd, EPOLLIN, TAG (K_SIG, 0)) < 0
+      || relay_ep_set (r, EPOLL_CTL_ADD, o->ctl_fd, EPOLLIN, TAG (K_LISTEN, 0)) < 0)
     return -errno;
+  if (o->attach_fd >= 0
+      && relay_ep_set (r, EPOLL_CTL_ADD, o->attach_fd, EPOLLIN, TAG (K_ATTACH_LISTEN, 0)) < 0)
+    return -errno;
+  for (int i = 0; i < o->n_attach_clients; i++)
+    {
+      char *end;
+      long fd = strtol (o->attach_clients[i], &end, 10);
+      if (*end == ':' && fd >= 0)
+        relay_attach_add (r, (int) fd, end + 1);
+    }
   snprintf (r->ex.started_at, sizeof r->ex.started_at, "%s", o->started_at);
   r->oom_base = mon_oom_count (o->oom_file);
   relay_remember_ctl (r);
   return 0;
 }
 
-static int
-next_timeout (const struct relay *r)
+void
+relay_pause_streams (struct relay *r, bool pause)
 {
+  r->streams_paused = pause;
+  for (int i = 0; i < 2; i++)
+    if (r->st[i].fd >= 0)
+      relay_ep_set (r, EPOLL_CTL_MOD, r->st[i].fd, pause ? 0 : EPOLLIN, TAG (K_STREAM, i));
+}
+
+static int
+next_timeout (const struct relay *r, bool input_waiting)
+{
+  if (input_waiting)
+    return 10;
   if (r->deadline == 0)
     return -1;
   int64_t left = r->deadline - relay_now_ms ();
@@ -330,10 +353,11 @@ relay_run (const struct relay_opts *o)
     }
   relay_send_sync (&r);
   reap (&r);
+  bool waiting = false;
   while (r.phase != PH_DONE)
     {
       struct epoll_event evs[16];
-      int n = epoll_wait (r.ep, evs, 16, next_timeout (&r));
+      int n = epoll_wait (r.ep, evs, 16, next_timeout (&r, waiting));
       if (n < 0 && errno != EINTR)
         {
           relay_warn ("epoll_wait: %s", strerror (errno));
@@ -342,6 +366,7 @@ relay_run (const struct relay_opts *o)
       for (int i = 0; i < n; i++)
         dispatch (&r, &evs[i]);
       mon_log_flush (&r.log);
+      waiting = relay_attach_retry_input (&r);
       relay_advance (&r);
     }
   relay_finish (&r);
@@ -377,7 +402,7 @@ relay_clients_pending (const struct relay *r)
   for (int i = 0; i < MON_CTL_CLIENTS; i++)
     if (r->cl[i] != NULL && r->cl[i]->out_len > 0)
       return true;
-  return false;
+  return relay_attach_pending (r);
 }
 
 void
@@ -386,4 +411,5 @@ relay_close_clients (struct relay *r)
   for (int i = 0; i < MON_CTL_CLIENTS; i++)
     if (r->cl[i] != NULL)
       client_drop (r, i);
+  relay_attach_close_all (r);
 }

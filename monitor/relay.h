@@ -32,6 +32,9 @@ struct relay_opts
   int pty_fd;            /* pty master (tty mode), or -1 */
   int in_fd;             /* write end of the container's stdin, or -1 */
   int sync_fd;           /* gets the start line, or -1 */
+  int attach_fd;         /* listening DIR/attach.sock, or -1 */
+  const char *attach_clients[16]; /* "FD:FLAGS:KEYS" attached before the start */
+  int n_attach_clients;
 };
 
 /* Runs until the container's init has exited and every step after it is

@@ -315,9 +315,11 @@ relay_finish (struct relay *r)
   relay_close_clients (r);
   mon_log_close (&r->log);
   close (r->o->ctl_fd);
-  /* The pty master was closed with its stream. */
-  if (r->o->in_fd >= 0)
-    close (r->o->in_fd);
+  /* The pty master was closed with its stream; stdin maybe by StdinOnce. */
+  if (r->in_fd >= 0 && r->in_fd != r->o->pty_fd)
+    close (r->in_fd);
+  if (r->o->attach_fd >= 0)
+    close (r->o->attach_fd);
   close (r->sfd);
   close (r->ep);
 }

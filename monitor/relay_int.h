@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "monitor/attach.h"
 #include "monitor/ctl.h"
 #include "monitor/exitfile.h"
 #include "monitor/log.h"
@@ -45,7 +46,25 @@ struct relay
   struct mon_client *cl[MON_CTL_CLIENTS];
   bool cl_out[MON_CTL_CLIENTS];  /* EPOLLOUT armed */
   struct relay_stream st[2];
+  struct mon_attach *at[MON_ATTACH_MAX];
+  bool streams_paused;   /* an attach client is behind: stop reading the container */
+  int in_fd;             /* the container's stdin (pipe write end or pty master), -1 */
 };
+
+enum
+{
+  K_SIG = 1,
+  K_STREAM,
+  K_LISTEN,
+  K_CLIENT,
+  K_ATTACH_LISTEN,
+  K_ATTACH,
+};
+
+#define TAG(kind, idx) ((uint64_t) (kind) | ((uint64_t) (idx) << 8))
+int relay_ep_set (struct relay *r, int op, int fd, uint32_t events, uint64_t tag);
+/* Stops or resumes reading the container's output (attach back-pressure). */
+void relay_pause_streams (struct relay *r, bool pause);
 
 void relay_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 int64_t relay_now_ms (void);

@@ -49,6 +49,7 @@ set_num (struct relay_opts *o, const char *key, const char *val)
     { "--pty-fd", offsetof (struct relay_opts, pty_fd) },
     { "--in-fd", offsetof (struct relay_opts, in_fd) },
     { "--sync-fd", offsetof (struct relay_opts, sync_fd) },
+    { "--attach-fd", offsetof (struct relay_opts, attach_fd) },
     { "--log-max-file", offsetof (struct relay_opts, log_max_file) },
   };
   long long v;
@@ -73,7 +74,8 @@ static int
 parse_args (int argc, char **argv, struct relay_opts *o)
 {
   *o = (struct relay_opts) { .ctl_fd = -1, .log_fd = -1, .out_fd = -1, .err_fd = -1,
-                             .pty_fd = -1, .in_fd = -1, .sync_fd = -1, .log_max_file = 1 };
+                             .pty_fd = -1, .in_fd = -1, .sync_fd = -1, .log_max_file = 1,
+                             .attach_fd = -1 };
   for (int i = 1; i < argc; i += 2)
     {
       const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -93,6 +95,11 @@ parse_args (int argc, char **argv, struct relay_opts *o)
         o->cdmon = v;
       else if (strcmp (k, "--cgroup-dirs") == 0)
         o->cgroup_dirs = v;
+      else if (strcmp (k, "--attach-client") == 0)
+        {
+          if (o->n_attach_clients < 16)
+            o->attach_clients[o->n_attach_clients++] = v;
+        }
       else if (set_num (o, k, v) < 0)
         return -1;
     }
@@ -120,10 +127,12 @@ main (int argc, char **argv)
   signal (SIGINT, SIG_IGN);
   signal (SIGHUP, SIG_IGN);
   signal (SIGPIPE, SIG_IGN);
-  int fds[] = { o.ctl_fd, o.log_fd, o.out_fd, o.err_fd, o.pty_fd, o.in_fd, o.sync_fd };
+  int fds[] = { o.ctl_fd, o.log_fd, o.out_fd, o.err_fd, o.pty_fd, o.in_fd, o.sync_fd, o.attach_fd };
+  for (int i = 0; i < o.n_attach_clients; i++)
+    set_cloexec (atoi (o.attach_clients[i]));
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
     set_cloexec (fds[i]);
-  int outs[] = { o.out_fd, o.err_fd, o.pty_fd };
+  int outs[] = { o.out_fd, o.err_fd, o.pty_fd, o.in_fd };
   for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
     if (outs[i] >= 0)
       fcntl (outs[i], F_SETFL, fcntl (outs[i], F_GETFL) | O_NONBLOCK);

@@ -23,9 +23,9 @@
 /* What mon_start set up, to hand on to the relay or to undo. */
 struct mon_setup
 {
-  int ctl_fd, log_fd;
+  int ctl_fd, log_fd, attach_fd;
   struct mon_stdio io;
-  char pid_path[PATH_MAX], ctl_path[PATH_MAX];
+  char pid_path[PATH_MAX], ctl_path[PATH_MAX], attach_path[PATH_MAX];
   char oom_path[PATH_MAX];
   char cgroup_dirs[8192];
   char self[PATH_MAX], relay[PATH_MAX];
@@ -122,6 +122,10 @@ prepare (const struct mon_opts *o, struct mon_setup *s, struct cd_err *err)
   s->ctl_fd = mon_ctl_listen (s->ctl_path, err);
   if (s->ctl_fd < 0)
     return s->ctl_fd;
+  snprintf (s->attach_path, sizeof s->attach_path, "%s/attach.sock", o->bundle);
+  s->attach_fd = mon_ctl_listen (s->attach_path, err);
+  if (s->attach_fd < 0)
+    return s->attach_fd;
   char path[PATH_MAX];
   /* A new run: the exit of the previous one is no longer the truth. */
   snprintf (path, sizeof path, "%s/exit.json", o->bundle);
@@ -153,6 +157,11 @@ undo (struct mon_setup *s)
     }
   if (s->pid_path[0])
     unlink (s->pid_path);
+  if (s->attach_fd >= 0)
+    {
+      close (s->attach_fd);
+      unlink (s->attach_path);
+    }
 }
 
 static const char *
@@ -169,7 +178,7 @@ fd_arg (char buf[16], int fd)
 static int
 exec_relay (const struct mon_opts *o, struct mon_setup *s, pid_t pid, struct cd_err *err)
 {
-  char nb[10][16];
+  char nb[11][16];
   const struct mon_stdio *io = &s->io;
   snprintf (nb[0], 16, "%d", (int) pid);
   snprintf (nb[1], 16, "%d", o->log_max_file);
@@ -182,9 +191,21 @@ exec_relay (const struct mon_opts *o, struct mon_setup *s, pid_t pid, struct cd_
     "--ctl-fd", fd_arg (nb[3], s->ctl_fd), "--out-fd", fd_arg (nb[4], io->out_r),
     "--err-fd", fd_arg (nb[5], io->err_r), "--pty-fd", fd_arg (nb[6], io->pty_master),
     "--in-fd", fd_arg (nb[7], io->in_w),
-    "--oom-file", s->oom_path, "--cgroup-dirs", s->cgroup_dirs, "--cdmon", s->self, NULL,
+    "--oom-file", s->oom_path, "--cgroup-dirs", s->cgroup_dirs, "--cdmon", s->self,
+    "--attach-fd", fd_arg (nb[9], s->attach_fd), NULL,
   };
-  execv (s->relay, (char **) argv);
+  const char *args[sizeof argv / sizeof argv[0] + 32];
+  size_t n = 0;
+  for (; argv[n]; n++)
+    args[n] = argv[n];
+  for (int i = 0; i < o->n_attach; i++)
+    {
+      args[n++] = "--attach-client";
+      args[n++] = o->attach[i];
+      fcntl (atoi (o->attach[i]), F_SETFD, 0);
+    }
+  args[n] = NULL;
+  execv (s->relay, (char **) args);
   return cd_err_sys (err, errno, "exec `%s`", s->relay);
 }
 
@@ -212,7 +233,7 @@ abandon (const char *bundle, pid_t pid)
 int
 mon_start (const struct mon_opts *o)
 {
-  struct mon_setup s = { .ctl_fd = -1, .log_fd = -1 };
+  struct mon_setup s = { .ctl_fd = -1, .log_fd = -1, .attach_fd = -1 };
   s.io = (struct mon_stdio) { -1, -1, -1, -1, -1, -1, -1, -1 };
   struct cd_err err = { 0 };
   int code = RT_EXIT_DAEMON_ERROR;
@@ -225,14 +246,17 @@ mon_start (const struct mon_opts *o)
     r = cd_err_sys (&err, errno, "prctl PR_SET_CHILD_SUBREAPER");
   if (r == 0)
     {
-      bool tty = s.io.pty_slave >= 0;
+      /* with a tty the init opens its terminal in the container's devpts
+       * and hands its master back */
       struct rt_start_opts ro = {
         .bundle = o->bundle, .id = o->id, .seccomp_cache = o->seccomp_cache,
-        .stdio = { tty ? s.io.pty_slave : s.io.in_r, tty ? s.io.pty_slave : s.io.out_w,
-                   tty ? s.io.pty_slave : s.io.err_w },
+        .stdio = { s.io.in_r, s.io.out_w, s.io.err_w },
+        .pty_master = o->tty ? &s.io.pty_master : NULL,
       };
       r = rt_start (&ro, &pid, &code, &err);
       mon_stdio_close_child (&s.io);
+      if (r == 0 && s.io.pty_master >= 0)
+        fcntl (s.io.pty_master, F_SETFL, fcntl (s.io.pty_master, F_GETFL) | O_NONBLOCK);
     }
   if (r == 0)
     {

@@ -20,6 +20,10 @@ struct mon_opts
   bool tty, open_stdin;
   int sync_fd;            /* -1: none */
   const char *seccomp_cache; /* NULL or the runtime's seccomp filter cache */
+  bool exec;              /* --exec: the helper of one exec (exec.h) */
+  const char *attach[16]; /* --attach FD:FLAGS:KEYS: clients attached before the start */
+  int n_attach;
+  const char *exec_spec;
 };
 
 /* The container's stdio as set up by cdmon: what rt_start gets and what the

@@ -1,5 +1,5 @@
 /* The container's stdio: pipes for stdout and stderr (and stdin with
- * --stdin), or one pty with --tty. cdmon's ends are non-blocking; every fd
+ * --stdin); with --tty nothing here (rt_start returns the pty master). cdmon's ends are non-blocking; every fd
  * is close-on-exec (rt_start dup2s the container's ends onto 0, 1, 2). */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,31 +36,13 @@ open_pipe (int *r, int *w, bool reader_is_ours, struct cd_err *err)
   return 0;
 }
 
-static int
-open_pty (struct mon_stdio *s, struct cd_err *err)
-{
-  s->pty_master = posix_openpt (O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (s->pty_master < 0)
-    return cd_err_sys (err, errno, "open pty");
-  char name[64];
-  if (grantpt (s->pty_master) < 0 || unlockpt (s->pty_master) < 0
-      || ptsname_r (s->pty_master, name, sizeof name) != 0)
-    return cd_err_sys (err, errno, "set up pty");
-  s->pty_slave = open (name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (s->pty_slave < 0)
-    return cd_err_sys (err, errno, "open `%s`", name);
-  if (nonblock (s->pty_master) < 0)
-    return cd_err_sys (err, errno, "fcntl O_NONBLOCK");
-  return 0;
-}
-
 int
 mon_stdio_open (struct mon_stdio *s, bool tty, bool open_stdin, struct cd_err *err)
 {
   *s = (struct mon_stdio) { -1, -1, -1, -1, -1, -1, -1, -1 };
   int r;
   if (tty)
-    r = open_pty (s, err);
+    r = 0;   /* the runtime opens the terminal inside the container */
   else
     {
       r = open_pipe (&s->out_r, &s->out_w, true, err);

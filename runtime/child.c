@@ -8,7 +8,9 @@
  * clone): malloc and stdio are usable, raise() and abort() are not. */
 #include "child.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/mount.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -34,6 +36,30 @@ wait_go (int fd)
   return n == 1;
 }
 
+/* After pivot_root: the terminal from the container's devpts, as stdio and
+ * bound on /dev/console (runc's console socket, without a socket path). */
+static int
+container_console (const struct rt_child *ch, struct cd_err *err)
+{
+  int slave, r;
+  if ((r = rt_pty_open_send (ch->sync_fd, 0, 0, &slave, err)) < 0)
+    return r;
+  struct rt_stdio io = { slave, slave, slave };
+  if ((r = rt_proc_stdio (&io, true, err)) < 0)
+    return r;
+  char name[64];
+  if (ttyname_r (slave, name, sizeof name) == 0)
+    {
+      int fd = open ("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (fd >= 0)
+        close (fd);
+      if (mount (name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+        return cd_err_sys (err, errno, "bind `%s` on `/dev/console`", name);
+    }
+  close (slave);
+  return 0;
+}
+
 static int
 setup_rootfs (const struct rt_child *ch, struct cd_err *err)
 {
@@ -41,10 +67,35 @@ setup_rootfs (const struct rt_child *ch, struct cd_err *err)
   int r;
   umask (0);
   if ((r = rt_ns_unshare_cgroup (c, err)) < 0
-      || (r = rt_proc_stdio (ch->stdio, c->terminal, err)) < 0
+      || (!ch->pty && (r = rt_proc_stdio (ch->stdio, c->terminal, err)) < 0)
       || (r = rt_proc_oom_score_adj (c, err)) < 0 || (r = rt_proc_rlimits (c, err)) < 0
       || (r = rt_mounts_rootfs (ch->plan, err)) < 0
       || (r = rt_proc_hostname_sysctl (c, err)) < 0)
+    return r;
+  return ch->pty ? container_console (ch, err) : 0;
+}
+
+/* The last steps before execve, shared by the init and exec'd processes
+ * (runtime/exec_setns.c): seccomp, capabilities, user, no_new_privs. */
+int
+rt_child_become (const struct rt_config *c, const struct rt_user *u, rt_seccomp_t seccomp,
+                 struct cd_err *err)
+{
+  int r;
+  /* Without no_new_privs loading a filter takes CAP_SYS_ADMIN: load it
+   * while we still hold it (runc's order); with it, as late as possible. */
+  if (!c->no_new_privileges && (r = rt_seccomp_load (seccomp, err)) < 0)
+    return r;
+  if (c->has_caps && (r = rt_caps_prepare (&c->caps, err)) < 0)
+    return r;
+  if ((r = rt_user_apply (u, err)) < 0)
+    return r;
+  if (c->has_caps && (r = rt_caps_apply (&c->caps, err)) < 0)
+    return r;
+  if (c->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return cd_err_sys (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  umask (022);
+  if (c->no_new_privileges && (r = rt_seccomp_load (seccomp, err)) < 0)
     return r;
   return 0;
 }
@@ -57,22 +108,7 @@ become_user (const struct rt_child *ch, struct rt_user *u, struct cd_err *err)
   if ((r = rt_user_resolve (c, u, err)) < 0 || (r = rt_proc_cwd (c, err)) < 0
       || (r = rt_mounts_finish (ch->plan, err)) < 0)
     return r;
-  /* Without no_new_privs loading a filter takes CAP_SYS_ADMIN: load it
-   * while we still hold it (runc's order); with it, as late as possible. */
-  if (!c->no_new_privileges && (r = rt_seccomp_load (ch->seccomp, err)) < 0)
-    return r;
-  if (c->has_caps && (r = rt_caps_prepare (&c->caps, err)) < 0)
-    return r;
-  if ((r = rt_user_apply (u, err)) < 0)
-    return r;
-  if (c->has_caps && (r = rt_caps_apply (&c->caps, err)) < 0)
-    return r;
-  if (c->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return cd_err_sys (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-  umask (022);
-  if (c->no_new_privileges && (r = rt_seccomp_load (ch->seccomp, err)) < 0)
-    return r;
-  return 0;
+  return rt_child_become (c, u, ch->seccomp, err);
 }
 
 __attribute__ ((noreturn)) static void

@@ -27,7 +27,20 @@ struct rt_child
   const struct rt_stdio *stdio;
   int sync_fd;                  /* child end: one "go" byte in, error record out */
   rt_seccomp_t seccomp;         /* compiled linux.seccomp, NULL: none */
+  bool pty;                     /* open the terminal in the container (rt_start_opts.pty_master) */
 };
+
+struct rt_user;
+/* Opens a pty of the devpts at /dev/pts (in the container), sends its master
+ * over sock (SCM_RIGHTS, one byte 'p') and returns the slave. */
+int rt_pty_open_send (int sock, unsigned short rows, unsigned short cols, int *slave,
+                      struct cd_err *err);
+/* The first byte of a child's report: 2 when it carried a pty master (in
+ * *master), 1 for a plain byte, 0 at EOF, -1 on error. */
+int rt_pty_recv_first (int fd, char *byte, int *master);
+/* Seccomp, capabilities, user and no_new_privs from c, for u (the init and exec). */
+int rt_child_become (const struct rt_config *c, const struct rt_user *u, rt_seccomp_t seccomp,
+                     struct cd_err *err);
 
 /* Never returns: execve or _exit. */
 __attribute__ ((noreturn)) void rt_child_run (const struct rt_child *ch);

@@ -43,6 +43,10 @@ struct rt_start_opts
   const char *id;       /* container ID (for messages and the cgroup leaf) */
   struct rt_stdio stdio;
   const char *seccomp_cache; /* NULL or a directory for compiled seccomp filters */
+  /* Non-NULL with process.terminal: the init's terminal is a pty of the
+   * container's own devpts (`tty` says /dev/pts/0, bound on /dev/console);
+   * its master comes back here and stdio is ignored. */
+  int *pty_master;
 };
 
 /* Exit codes Docker uses when the process could not be started. */

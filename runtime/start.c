@@ -79,10 +79,19 @@ reap (pid_t pid)
 /* Reads the child's error record; 0 when the socket closed empty (execve
  * succeeded), else the child's error. */
 static int
-read_result (int fd, int *exit_code, struct cd_err *err)
+read_result (int fd, int *master, int *exit_code, struct cd_err *err)
 {
   struct rt_child_error rec;
   size_t got = 0;
+  if (master)
+    {
+      int f = rt_pty_recv_first (fd, (char *) &rec, master);
+      if (f < 0)
+        return cd_err_sys (err, errno, "read from the container's init");
+      if (f == 0)
+        return cd_err_set (err, EIO, "the container's init sent no terminal");
+      got = f == 1 ? 1 : 0;
+    }
   while (got < sizeof rec)
     {
       ssize_t n = read (fd, (char *) &rec + got, sizeof rec - got);
@@ -108,6 +117,8 @@ run (const struct rt_start_opts *o, struct start *s, pid_t *pid, int *exit_code,
      struct cd_err *err)
 {
   int flags = rt_ns_clone_flags (&s->c);
+  bool pty = o->pty_master != NULL && s->c.terminal;
+  int master = -1;
   pid_t child = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL,
                                  NULL);
   if (child < 0)
@@ -115,7 +126,7 @@ run (const struct rt_start_opts *o, struct start *s, pid_t *pid, int *exit_code,
   if (child == 0)
     {
       close (s->sv[0]);
-      struct rt_child ch = { &s->c, &s->plan, &s->joins, &o->stdio, s->sv[1], s->seccomp };
+      struct rt_child ch = { &s->c, &s->plan, &s->joins, &o->stdio, s->sv[1], s->seccomp, pty };
       rt_child_run (&ch);
     }
   close (s->sv[1]);
@@ -124,14 +135,18 @@ run (const struct rt_start_opts *o, struct start *s, pid_t *pid, int *exit_code,
   if (r == 0 && send (s->sv[0], "g", 1, MSG_NOSIGNAL) != 1)
     r = cd_err_sys (err, errno, "start the container's init");
   if (r == 0)
-    r = read_result (s->sv[0], exit_code, err);
+    r = read_result (s->sv[0], pty ? &master : NULL, exit_code, err);
   if (r < 0)
     {
+      if (master >= 0)
+        close (master);
       kill (child, SIGKILL);
       reap (child);
       return r;
     }
   *pid = child;
+  if (pty)
+    *o->pty_master = master;
   return 0;
 }
 
