@@ -10,6 +10,8 @@ static const struct api_route *const tables[] = {
   api_container_run_routes,
   api_container_top_routes,
   api_image_io_routes,
+  api_stats_routes,
+  api_metrics_routes,
 };
 
 int

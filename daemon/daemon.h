@@ -18,6 +18,8 @@ struct ctr_runstate;
 struct ctr_followers;
 struct ctr_locks;
 struct ctr_orphans;
+struct st_sampler;
+struct api_metrics;
 
 #define CD_VERSION "0.1.0"
 #define CD_API_VERSION "1.41"
@@ -35,6 +37,8 @@ struct cd_daemon
   struct ctr_followers *followers; /* logs readers following a container */
   struct ctr_locks *locks;      /* per-container serialisation (ctr_lock.h) */
   struct ctr_orphans *orphans;  /* start-up: monitors without a row, to end */
+  struct st_sampler *stats;     /* the stats sampler (daemon/stats.h) */
+  struct api_metrics *api_metrics; /* request counters (api/metrics.h) */
   int lock_fd;
   char id[65];           /* persistent engine ID shown in /info */
   int64_t started_nano;

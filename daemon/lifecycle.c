@@ -15,6 +15,7 @@
 #include "daemon/ctr_logs.h"
 #include "daemon/ctr_run.h"
 #include "daemon/events.h"
+#include "daemon/stats.h"
 #include "fsutil.h"
 #include "images/images.h"
 #include "log.h"
@@ -206,6 +207,8 @@ cd_daemon_serve (struct cd_daemon *d, struct cd_err *err)
     return r;
   log_info ("API listening on %s", d->cfg.host);
   ctr_restore (d);
+  if (st_sampler_start (d, err) < 0)
+    return -ENOMEM;
   if (d->notify)
     sd_notify (0, "READY=1\nSTATUS=Processing requests");
   uv_work_t *w = calloc (1, sizeof *w);
@@ -220,6 +223,7 @@ cd_daemon_serve (struct cd_daemon *d, struct cd_err *err)
 void
 cd_daemon_fini (struct cd_daemon *d)
 {
+  st_sampler_stop (d);
   ctr_run_fini (d);
   ctr_logs_fini (d);
   ctr_locks_free (d->locks);
