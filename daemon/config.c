@@ -222,6 +222,14 @@ apply_file_key (struct cd_config *c, const char *key, json_object *v, struct cd_
       *dst = json_object_get (v);
       return 0;
     }
+  if (strcmp (key, "events-max-count") == 0 || strcmp (key, "events-max-age") == 0)
+    {
+      if (!json_object_is_type (v, json_type_int) || json_object_get_int64 (v) < 0)
+        return cd_err_set (err, EINVAL, "config: `%s` must be a whole number%s", key,
+                           key[11] == 'a' ? " of seconds" : "");
+      *(key[11] == 'a' ? &c->events_max_age : &c->events_max_count) = json_object_get_int64 (v);
+      return 0;
+    }
   if (strcmp (key, "shutdown-timeout") == 0)
     {
       if (!json_object_is_type (v, json_type_int) || json_object_get_int (v) < 0)
@@ -326,6 +334,8 @@ cd_config_load (struct cd_config *c, int argc, char **argv, struct cd_err *err)
   c->log_level = CD_LOG_INFO;
   c->max_body = 4 << 20;
   c->shutdown_timeout = 15;
+  c->events_max_count = 10000;
+  c->events_max_age = 7 * 24 * 3600;
   bool explicit_path;
   const char *cfg = config_path_from_argv (argc, argv, &explicit_path);
   if (set_str (&c->host, CD_DEFAULT_HOST) < 0 || set_str (&c->root, CD_DEFAULT_ROOT) < 0
