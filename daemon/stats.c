@@ -266,7 +266,7 @@ entry_sample (struct st_sampler *sp, struct st_entry *e)
     s->mem_limit = sp->machine_mem;
   s->system_cpu = sp->system_ns;
   s->online_cpus = sp->ncpu;
-  if (e->info.pid > 0)
+  if (e->info.pid > 0 && !e->info.host_net)
     {
       char dir[64], buf[4096];
       snprintf (dir, sizeof dir, "/proc/%d/net", (int) e->info.pid);
@@ -320,6 +320,7 @@ on_live (const struct store_live *c, void *ctx)
   snprintf (e->info.state, sizeof e->info.state, "%s", c->state);
   e->info.restarts = c->restart_count;
   e->info.pid = (pid_t) c->pid;
+  e->info.host_net = strcmp (c->network_mode, "host") == 0;
   e->gen = sp->gen;
   if (strcmp (c->state, "restarting") != 0)
     entry_sample (sp, e);

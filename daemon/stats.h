@@ -58,6 +58,7 @@ struct st_info
   char state[16];
   int restarts;
   pid_t pid;
+  bool host_net;                /* --network host: no networks of its own */
 };
 
 /* ---- pure parsers (stats_parse.c), unit-tested ---- */

@@ -9,7 +9,8 @@ store_containers_live (struct cd_store *s, const char *id, store_live_fn fn, voi
 {
   cleanup_stmt sqlite3_stmt *st = NULL;
   int r = store_prepare (s, "SELECT id, name, image_ref, state, json_extract(state_json, '$.Pid'),"
-                            " restart_count FROM containers"
+                            " restart_count,"
+                            " coalesce(json_extract(host_config, '$.NetworkMode'), '') FROM containers"
                             " WHERE state IN ('running', 'paused', 'restarting')"
                             " AND (?1 IS NULL OR id = ?1)", &st, err);
   if (r < 0)
@@ -25,8 +26,9 @@ store_containers_live (struct cd_store *s, const char *id, store_live_fn fn, voi
         .state = (const char *) sqlite3_column_text (st, 3),
         .pid = sqlite3_column_int64 (st, 4),
         .restart_count = sqlite3_column_int (st, 5),
+        .network_mode = (const char *) sqlite3_column_text (st, 6),
       };
-      if (c.id && c.name && c.image_ref && c.state)
+      if (c.id && c.name && c.image_ref && c.state && c.network_mode)
         fn (&c, ctx);
     }
   return r == SQLITE_DONE ? 0 : cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->db));

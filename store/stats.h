@@ -11,6 +11,7 @@ struct store_live
 {
   const char *id, *name, *image_ref, *state;
   int64_t pid;
+  const char *network_mode;     /* HostConfig.NetworkMode, "" when unset */
   int restart_count;
 };
 typedef void (*store_live_fn) (const struct store_live *c, void *ctx);
