@@ -276,7 +276,7 @@ write_engine (struct cd_daemon *d, FILE *f)
   uint64_t ticks, busy;
   unsigned n;
   st_cost (d, &ticks, &busy, &n);
-  head (f, "cdaemon_stats_sampler_seconds_total", "counter", "Time the stats sampler spent.");
+  head (f, "cdaemon_stats_sampler_seconds_total", "counter", "CPU time the stats sampler used.");
   fprintf (f, "cdaemon_stats_sampler_seconds_total %.6f\n", (double) busy / 1e9);
   head (f, "cdaemon_stats_sampler_ticks_total", "counter", "Ticks of the stats sampler.");
   fprintf (f, "cdaemon_stats_sampler_ticks_total %llu\n", (unsigned long long) ticks);

@@ -28,9 +28,20 @@ enum st_ctl
   CG_NCTL,
 };
 
+/* The files read each tick, each kept open and read again with pread from
+ * offset 0 (cgroupfs and procfs regenerate the text): no path walk per tick. */
+enum st_file
+{
+  F_PERCPU, F_CPUACCT_STAT, F_CPU_STAT, F_MEM_USAGE, F_MEM_MAX, F_MEM_FAILCNT, F_MEM_LIMIT,
+  F_MEM_STAT, F_PIDS_CUR, F_PIDS_MAX, F_BLK_BYTES, F_BLK_BYTES_T, F_BLK_OPS, F_BLK_OPS_T,
+  F_IO_STAT, F_NET, F_NFILES,
+};
+
 struct st_entry
 {
   struct st_info info;
+  int fd[F_NFILES];             /* -1 not open yet, -2 absent */
+  pid_t net_pid;                /* whose /proc/PID/net/dev fd[F_NET] is */
   struct st_sample s[2];
   int cur;                      /* index of the current sample in s */
   char *v1[CG_NCTL];            /* v1 directory per controller, or NULL */
@@ -61,11 +72,12 @@ struct st_sampler
   unsigned n;
 };
 
+/* CPU time of the calling (loop) thread: the sampler's own cost. */
 static int64_t
-mono_ns (void)
+cpu_ns (void)
 {
   struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
   return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -87,14 +99,6 @@ read_small (const char *dir, const char *file, char *buf, size_t len)
   return 0;
 }
 
-static int
-read_u64 (const char *dir, const char *file, uint64_t *out)
-{
-  char buf[64];
-  int r = read_small (dir, file, buf, sizeof buf);
-  return r < 0 ? r : st_parse_u64 (buf, out);
-}
-
 uint64_t
 st_machine_memory (void)
 {
@@ -109,9 +113,54 @@ st_machine_memory (void)
   return kb * 1024;
 }
 
+/* Reads slot's file (opened on first use) from offset 0 into buf. */
+static int
+cg_read (struct st_entry *e, enum st_file slot, const char *dir, const char *file, char *buf,
+         size_t len)
+{
+  if (e->fd[slot] == -2)
+    return -ENOENT;
+  if (e->fd[slot] < 0)
+    {
+      char path[4400];
+      snprintf (path, sizeof path, "%s/%s", dir, file);
+      e->fd[slot] = open (path, O_RDONLY | O_CLOEXEC);
+      if (e->fd[slot] < 0)
+        {
+          int r = -errno;
+          e->fd[slot] = r == -ENOENT ? -2 : -1;
+          return r;
+        }
+    }
+  size_t off = 0;
+  ssize_t n = 0;
+  while (off + 1 < len && (n = pread (e->fd[slot], buf + off, len - 1 - off, (off_t) off)) > 0)
+    off += (size_t) n;
+  buf[off] = '\0';
+  if (off == 0 && n < 0)
+    {
+      int r = -errno;
+      close (e->fd[slot]);
+      e->fd[slot] = -1;
+      return r;
+    }
+  return 0;
+}
+
+static int
+cg_u64 (struct st_entry *e, enum st_file slot, const char *dir, const char *file, uint64_t *out)
+{
+  char buf[64];
+  int r = cg_read (e, slot, dir, file, buf, sizeof buf);
+  return r < 0 ? r : st_parse_u64 (buf, out);
+}
+
 static void
 entry_free (struct st_entry *e)
 {
+  for (int i = 0; i < F_NFILES; i++)
+    if (e->fd[i] >= 0)
+      close (e->fd[i]);
   for (int i = 0; i < CG_NCTL; i++)
     free (e->v1[i]);
   free (e->v2);
@@ -161,34 +210,54 @@ entry_discover (struct st_sampler *sp, struct st_entry *e)
 }
 
 static void
-read_blkio_v1 (const char *dir, struct st_sample *s)
+read_blkio_v1 (struct st_entry *e, const char *dir, struct st_sample *s)
 {
   char buf[8192];
   s->nio_bytes = s->nio_ops = 0;
-  if (read_small (dir, "blkio.io_service_bytes_recursive", buf, sizeof buf) == 0)
+  if (cg_read (e, F_BLK_BYTES, dir, "blkio.io_service_bytes_recursive", buf, sizeof buf) == 0)
     s->nio_bytes = st_parse_blkio_v1 (buf, s->io_bytes, ST_MAX_BLK);
-  if (s->nio_bytes == 0 && read_small (dir, "blkio.throttle.io_service_bytes_recursive", buf,
-                                       sizeof buf) == 0)
+  if (s->nio_bytes == 0 && cg_read (e, F_BLK_BYTES_T, dir, "blkio.throttle.io_service_bytes_recursive",
+                                    buf, sizeof buf) == 0)
     s->nio_bytes = st_parse_blkio_v1 (buf, s->io_bytes, ST_MAX_BLK);
-  if (read_small (dir, "blkio.io_serviced_recursive", buf, sizeof buf) == 0)
+  if (cg_read (e, F_BLK_OPS, dir, "blkio.io_serviced_recursive", buf, sizeof buf) == 0)
     s->nio_ops = st_parse_blkio_v1 (buf, s->io_ops, ST_MAX_BLK);
-  if (s->nio_ops == 0 && read_small (dir, "blkio.throttle.io_serviced_recursive", buf,
-                                     sizeof buf) == 0)
+  if (s->nio_ops == 0 && cg_read (e, F_BLK_OPS_T, dir, "blkio.throttle.io_serviced_recursive", buf,
+                                  sizeof buf) == 0)
     s->nio_ops = st_parse_blkio_v1 (buf, s->io_ops, ST_MAX_BLK);
 }
 
+/* Each tick reads only what /metrics and the CPU percentage need: the
+ * per-CPU usage, memory usage and the number of processes. The rest of a
+ * sample (memory.stat, limits, block I/O, network) is read when a client
+ * asks for the sample, at most once per tick (st_details). */
 static void
-read_v1 (struct st_sampler *sp, struct st_entry *e, struct st_sample *s)
+read_v1_core (struct st_entry *e, struct st_sample *s)
 {
   char buf[8192];
   const char *d;
   if ((d = e->v1[CG_CPUACCT]))
     {
-      read_u64 (d, "cpuacct.usage", &s->cpu_total);
-      if (read_small (d, "cpuacct.usage_percpu", buf, sizeof buf) == 0)
+      /* the total is the sum of the per-CPU figures (as cpuacct.usage is) */
+      if (cg_read (e, F_PERCPU, d, "cpuacct.usage_percpu", buf, sizeof buf) == 0)
         s->npercpu = st_parse_percpu (buf, s->percpu, ST_MAX_CPUS);
+      for (unsigned i = 0; i < s->npercpu; i++)
+        s->cpu_total += s->percpu[i];
+    }
+  if ((d = e->v1[CG_MEMORY]))
+    cg_u64 (e, F_MEM_USAGE, d, "memory.usage_in_bytes", &s->mem_usage);
+  if ((d = e->v1[CG_PIDS]))
+    cg_u64 (e, F_PIDS_CUR, d, "pids.current", &s->pids_current);
+}
+
+static void
+read_v1_details (struct st_sampler *sp, struct st_entry *e, struct st_sample *s)
+{
+  char buf[8192];
+  const char *d;
+  if ((d = e->v1[CG_CPUACCT]))
+    {
       uint64_t user = 0, sys = 0, mult = 1000000000ull / (uint64_t) sp->clk_tck;
-      if (read_small (d, "cpuacct.stat", buf, sizeof buf) == 0)
+      if (cg_read (e, F_CPUACCT_STAT, d, "cpuacct.stat", buf, sizeof buf) == 0)
         {
           st_parse_kv (buf, "user", &user);
           st_parse_kv (buf, "system", &sys);
@@ -196,7 +265,7 @@ read_v1 (struct st_sampler *sp, struct st_entry *e, struct st_sample *s)
       s->cpu_user = user * mult;
       s->cpu_kernel = sys * mult;
     }
-  if ((d = e->v1[CG_CPU]) && read_small (d, "cpu.stat", buf, sizeof buf) == 0)
+  if ((d = e->v1[CG_CPU]) && cg_read (e, F_CPU_STAT, d, "cpu.stat", buf, sizeof buf) == 0)
     {
       st_parse_kv (buf, "nr_periods", &s->thr_periods);
       st_parse_kv (buf, "nr_throttled", &s->thr_throttled);
@@ -204,27 +273,23 @@ read_v1 (struct st_sampler *sp, struct st_entry *e, struct st_sample *s)
     }
   if ((d = e->v1[CG_MEMORY]))
     {
-      read_u64 (d, "memory.usage_in_bytes", &s->mem_usage);
-      s->has_mem_max = read_u64 (d, "memory.max_usage_in_bytes", &s->mem_max) == 0;
-      s->has_failcnt = read_u64 (d, "memory.failcnt", &s->mem_failcnt) == 0;
-      read_u64 (d, "memory.limit_in_bytes", &s->mem_limit);
-      if (read_small (d, "memory.stat", buf, sizeof buf) == 0)
+      s->has_mem_max = cg_u64 (e, F_MEM_MAX, d, "memory.max_usage_in_bytes", &s->mem_max) == 0;
+      s->has_failcnt = cg_u64 (e, F_MEM_FAILCNT, d, "memory.failcnt", &s->mem_failcnt) == 0;
+      cg_u64 (e, F_MEM_LIMIT, d, "memory.limit_in_bytes", &s->mem_limit);
+      if (cg_read (e, F_MEM_STAT, d, "memory.stat", buf, sizeof buf) == 0)
         s->mem_stat = strdup (buf);
     }
   if ((d = e->v1[CG_PIDS]))
-    {
-      read_u64 (d, "pids.current", &s->pids_current);
-      read_u64 (d, "pids.max", &s->pids_limit);
-    }
+    cg_u64 (e, F_PIDS_MAX, d, "pids.max", &s->pids_limit);
   if ((d = e->v1[CG_BLKIO]))
-    read_blkio_v1 (d, s);
+    read_blkio_v1 (e, d, s);
 }
 
 static void
-read_v2 (const char *d, struct st_sample *s)
+read_v2_core (struct st_entry *e, const char *d, struct st_sample *s)
 {
   char buf[8192];
-  if (read_small (d, "cpu.stat", buf, sizeof buf) == 0)
+  if (cg_read (e, F_CPU_STAT, d, "cpu.stat", buf, sizeof buf) == 0)
     {
       uint64_t v;
       if (st_parse_kv (buf, "usage_usec", &v) == 0)
@@ -238,15 +303,60 @@ read_v2 (const char *d, struct st_sample *s)
       if (st_parse_kv (buf, "throttled_usec", &v) == 0)
         s->thr_time = v * 1000;
     }
-  read_u64 (d, "memory.current", &s->mem_usage);
-  s->has_mem_max = read_u64 (d, "memory.peak", &s->mem_max) == 0;
-  read_u64 (d, "memory.max", &s->mem_limit);
-  if (read_small (d, "memory.stat", buf, sizeof buf) == 0)
+  cg_u64 (e, F_MEM_USAGE, d, "memory.current", &s->mem_usage);
+  cg_u64 (e, F_PIDS_CUR, d, "pids.current", &s->pids_current);
+}
+
+static void
+read_v2_details (struct st_entry *e, const char *d, struct st_sample *s)
+{
+  char buf[8192];
+  s->has_mem_max = cg_u64 (e, F_MEM_MAX, d, "memory.peak", &s->mem_max) == 0;
+  cg_u64 (e, F_MEM_LIMIT, d, "memory.max", &s->mem_limit);
+  if (cg_read (e, F_MEM_STAT, d, "memory.stat", buf, sizeof buf) == 0)
     s->mem_stat = strdup (buf);
-  read_u64 (d, "pids.current", &s->pids_current);
-  read_u64 (d, "pids.max", &s->pids_limit);
-  if (read_small (d, "io.stat", buf, sizeof buf) == 0)
+  cg_u64 (e, F_PIDS_MAX, d, "pids.max", &s->pids_limit);
+  if (cg_read (e, F_IO_STAT, d, "io.stat", buf, sizeof buf) == 0)
     st_parse_io_v2 (buf, s->io_bytes, &s->nio_bytes, s->io_ops, &s->nio_ops, ST_MAX_BLK);
+}
+
+static void
+read_net (struct st_entry *e, struct st_sample *s)
+{
+  if (e->net_pid != e->info.pid && e->fd[F_NET] != -1)
+    {
+      if (e->fd[F_NET] >= 0)
+        close (e->fd[F_NET]); /* a new process (restart): its own namespace */
+      e->fd[F_NET] = -1;
+    }
+  e->net_pid = e->info.pid;
+  if (e->info.pid > 0 && !e->info.host_net)
+    {
+      char dir[64], buf[4096];
+      snprintf (dir, sizeof dir, "/proc/%d/net", (int) e->info.pid);
+      if (cg_read (e, F_NET, dir, "dev", buf, sizeof buf) == 0)
+        {
+          s->nnet = st_parse_netdev (buf, s->net, ST_MAX_NET);
+          s->has_net = true;
+        }
+    }
+}
+
+/* The rest of the current sample, once. */
+static void
+entry_details (struct st_sampler *sp, struct st_entry *e)
+{
+  struct st_sample *s = &e->s[e->cur];
+  if (s->details || s->read_nano == 0)
+    return;
+  s->details = true;
+  if (e->v1[CG_CPUACCT] || e->v1[CG_MEMORY])
+    read_v1_details (sp, e, s);
+  else if (e->v2)
+    read_v2_details (e, e->v2, s);
+  if (s->mem_limit == 0 || s->mem_limit > sp->machine_mem)
+    s->mem_limit = sp->machine_mem;
+  read_net (e, s);
 }
 
 /* Reads a new current sample; the old current becomes the previous one. */
@@ -259,23 +369,11 @@ entry_sample (struct st_sampler *sp, struct st_entry *e)
   free (s->mem_stat);
   memset (s, 0, sizeof *s);
   if (e->v1[CG_CPUACCT] || e->v1[CG_MEMORY])
-    read_v1 (sp, e, s);
+    read_v1_core (e, s);
   else if (e->v2)
-    read_v2 (e->v2, s);
-  if (s->mem_limit == 0 || s->mem_limit > sp->machine_mem)
-    s->mem_limit = sp->machine_mem;
+    read_v2_core (e, e->v2, s);
   s->system_cpu = sp->system_ns;
   s->online_cpus = sp->ncpu;
-  if (e->info.pid > 0 && !e->info.host_net)
-    {
-      char dir[64], buf[4096];
-      snprintf (dir, sizeof dir, "/proc/%d/net", (int) e->info.pid);
-      if (read_small (dir, "dev", buf, sizeof buf) == 0)
-        {
-          s->nnet = st_parse_netdev (buf, s->net, ST_MAX_NET);
-          s->has_net = true;
-        }
-    }
   s->read_nano = cd_now_nano ();
 }
 
@@ -310,6 +408,8 @@ on_live (const struct store_live *c, void *ctx)
       e = calloc (1, sizeof *e);
       if (e == NULL)
         return;
+      for (int i = 0; i < F_NFILES; i++)
+        e->fd[i] = -1;
       snprintf (e->info.id, sizeof e->info.id, "%s", c->id);
       entry_discover (sp, e);
       e->next = sp->list;
@@ -330,7 +430,7 @@ static void
 on_tick (uv_timer_t *t)
 {
   struct st_sampler *sp = t->data;
-  int64_t t0 = mono_ns ();
+  int64_t t0 = cpu_ns ();
   read_system (sp);
   sp->gen++;
   struct cd_err err = { 0 };
@@ -354,7 +454,7 @@ on_tick (uv_timer_t *t)
     }
   sp->n = n;
   sp->ticks++;
-  sp->busy_ns += (uint64_t) (mono_ns () - t0);
+  sp->busy_ns += (uint64_t) (cpu_ns () - t0);
   for (struct st_listener *l = sp->listeners, *next; l; l = next)
     {
       next = l->next;
@@ -425,6 +525,7 @@ st_get (struct cd_daemon *d, const char *id, const struct st_info **info,
       if (e == NULL || e->gen != gen || e->s[e->cur].read_nano == 0)
         return -ENOENT;
     }
+  entry_details (sp, e);
   *info = &e->info;
   *cur = &e->s[e->cur];
   *prev = e->s[e->cur ^ 1].read_nano ? &e->s[e->cur ^ 1] : NULL;
@@ -441,6 +542,7 @@ st_each (struct cd_daemon *d, st_each_fn fn, void *ctx)
     {
       if (e->s[e->cur].read_nano == 0)
         continue;
+      entry_details (sp, e);
       const struct st_sample *prev = e->s[e->cur ^ 1].read_nano ? &e->s[e->cur ^ 1] : NULL;
       fn (&e->info, &e->s[e->cur], prev, ctx);
     }

@@ -47,6 +47,7 @@ struct st_sample
   struct st_net net[ST_MAX_NET];
   unsigned nnet;
   bool has_net;
+  bool details;                 /* more than the per-tick figures were read */
 };
 
 /* What a sample is about. */
@@ -109,7 +110,7 @@ typedef void (*st_tick_fn) (void *ctx);
 struct st_listener;
 struct st_listener *st_listen (struct cd_daemon *d, st_tick_fn fn, void *ctx);
 void st_unlisten (struct cd_daemon *d, struct st_listener *l);
-/* The sampler's own cost: ticks, total time spent reading (ns), containers last tick. */
+/* The sampler's own cost: ticks, CPU time it used (ns), containers last tick. */
 void st_cost (struct cd_daemon *d, uint64_t *ticks, uint64_t *busy_ns, unsigned *ncontainers);
 /* Host memory in bytes (MemTotal). */
 uint64_t st_machine_memory (void);
