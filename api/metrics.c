@@ -317,25 +317,34 @@ write_requests (struct cd_daemon *d, FILE *f)
     }
 }
 
-static int
-h_metrics (struct api_req *req)
+char *
+api_metrics_text (struct cd_daemon *d)
 {
   char *text = NULL;
   size_t len = 0;
   FILE *f = open_memstream (&text, &len);
   if (f == NULL)
-    return MHD_NO;
-  write_containers (req->d, f);
+    return NULL;
+  write_containers (d, f);
   struct cd_err err = { 0 };
   head (f, "cdaemon_container_state", "gauge", "1 for the container's current state.");
   struct state_pass sp = { f, false };
-  store_containers_each (req->d->store, state_line, &sp, &err);
+  store_containers_each (d->store, state_line, &sp, &err);
   head (f, "cdaemon_container_restarts_total", "counter", "Restarts by the restart policy.");
   sp.restarts = true;
-  store_containers_each (req->d->store, state_line, &sp, &err);
-  write_engine (req->d, f);
-  write_requests (req->d, f);
+  store_containers_each (d->store, state_line, &sp, &err);
+  write_engine (d, f);
+  write_requests (d, f);
   fclose (f);
+  return text;
+}
+
+static int
+h_metrics (struct api_req *req)
+{
+  char *text = api_metrics_text (req->d);
+  if (text == NULL)
+    return MHD_NO;
   int r = api_reply_text (req, 200, "text/plain; version=0.0.4; charset=utf-8", text);
   free (text);
   return r;

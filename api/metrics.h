@@ -11,6 +11,10 @@ int64_t api_metrics_now (void);
 /* Counts a finished request: route, method, status and latency. */
 void api_metrics_observe (struct cd_daemon *d, const struct api_req *req);
 void api_metrics_free (struct cd_daemon *d);
+/* The whole exposition text (malloc'd), NULL when out of memory. */
+char *api_metrics_text (struct cd_daemon *d);
+/* --metrics-addr: serves GET /metrics on that TCP address too (metrics_tcp.c). */
+int api_metrics_listen (struct cd_daemon *d, struct cd_err *err);
 /* GET /system/df (api/df.c). */
 int api_system_df (struct api_req *req);
 

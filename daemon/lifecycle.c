@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "api/metrics.h"
 #include "api/server.h"
 #include "cleanup.h"
 #include "daemon/ctr_lock.h"
@@ -202,7 +203,9 @@ gc_work (uv_work_t *w)
 int
 cd_daemon_serve (struct cd_daemon *d, struct cd_err *err)
 {
-  int r = api_server_start (d, &d->api, err);
+  int r = api_metrics_listen (d, err);
+  if (r == 0)
+    r = api_server_start (d, &d->api, err);
   if (r < 0)
     return r;
   log_info ("API listening on %s", d->cfg.host);
