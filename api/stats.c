@@ -118,6 +118,10 @@ stream_read (void *cls, uint64_t pos, char *buf, size_t max)
       size_t n = avail < max ? avail : max;
       memcpy (buf, ss->buf + ss->off, n);
       ss->off += n;
+      /* MHD hands out a few KiB at a time (its connection buffer) and, with
+       * no new socket event, would only ask for the rest at its next run. */
+      if (ss->off < ss->len)
+        api_server_kick (ss->d->api);
       return (ssize_t) n;
     }
   if (ss->ended || ss->d->shutting_down)

@@ -278,4 +278,7 @@ EOF
   run $DOCKER stats --no-stream web
   [ "$status" -eq 0 ]
   [[ "$output" == *"web"* ]]
+  # live docker stats reads the stream (the CLI ignores SIGTERM: KILL it)
+  run timeout -s KILL 4 $DOCKER stats web
+  echo "$output" | grep -qE ' web +[0-9.]+% +[0-9.]+[KMG]?i?B / '
 }
