@@ -30,6 +30,7 @@ struct mx_series
 
 struct api_metrics
 {
+  struct mt_server *tcp;        /* --metrics-addr listener (metrics_tcp.c) */
   struct mx_series s[MX_SERIES];
   size_t n;
   uint64_t dropped;
@@ -53,12 +54,28 @@ method_name (const char *m)
   return "OTHER";
 }
 
+static struct api_metrics *
+metrics_of (struct cd_daemon *d)
+{
+  if (d->api_metrics == NULL)
+    d->api_metrics = calloc (1, sizeof *d->api_metrics);
+  return d->api_metrics;
+}
+
+void
+api_metrics_set_listener (struct cd_daemon *d, struct mt_server *srv)
+{
+  struct api_metrics *m = metrics_of (d);
+  if (m)
+    m->tcp = srv;
+}
+
 void
 api_metrics_observe (struct cd_daemon *d, const struct api_req *req)
 {
-  if (d->api_metrics == NULL && (d->api_metrics = calloc (1, sizeof *d->api_metrics)) == NULL)
+  struct api_metrics *m = metrics_of (d);
+  if (m == NULL)
     return;
-  struct api_metrics *m = d->api_metrics;
   const char *method = method_name (req->method);
   const char *route = req->route ? req->route->pattern : "other";
   struct mx_series *s = NULL;
@@ -86,6 +103,8 @@ api_metrics_observe (struct cd_daemon *d, const struct api_req *req)
 void
 api_metrics_free (struct cd_daemon *d)
 {
+  if (d->api_metrics && d->api_metrics->tcp)
+    api_metrics_tcp_close (d->api_metrics->tcp);
   free (d->api_metrics);
   d->api_metrics = NULL;
 }

@@ -149,6 +149,14 @@ api_metrics_listen (struct cd_daemon *d, struct cd_err *err)
       uv_close ((uv_handle_t *) &srv->tcp, conn_closed);
       return cd_err_set (err, -r, "cannot listen on --metrics-addr %s: %s", addr, uv_strerror (r));
     }
+  api_metrics_set_listener (d, srv);
   log_info ("metrics on http://%s/metrics", addr);
   return 0;
+}
+
+void
+api_metrics_tcp_close (struct mt_server *srv)
+{
+  if (!uv_is_closing ((uv_handle_t *) &srv->tcp))
+    uv_close ((uv_handle_t *) &srv->tcp, conn_closed);
 }
