@@ -7,35 +7,14 @@
 #include "api/router.h"
 #include "daemon/containers.h"
 #include "daemon/ctr_run.h"
+#include "daemon/ctr_events.h"
 #include "daemon/events.h"
 #include "store/containers.h"
 
 static void
 ctr_event (struct cd_daemon *d, const char *action, const char *id, json_object *extra)
 {
-  json_object *attrs = json_object_new_object ();
-  struct store_container c;
-  struct cd_err err;
-  if (store_container_find (d->store, id, &c, &err) == 0)
-    {
-      json_object_object_add (attrs, "name", json_object_new_string (c.name));
-      json_object_object_add (attrs, "image", json_object_new_string (c.image_ref));
-      json_object *cfg = json_tokener_parse (c.config), *labels;
-      if (cfg && json_object_object_get_ex (cfg, "Labels", &labels) && labels)
-        {
-          json_object_object_foreach (labels, k, v)
-            json_object_object_add (attrs, k, json_object_get (v));
-        }
-      json_object_put (cfg);
-      store_container_clear (&c);
-    }
-  if (extra)
-    {
-      json_object_object_foreach (extra, k, v)
-        json_object_object_add (attrs, k, json_object_get (v));
-    }
-  ev_emit (d, "container", action, id, attrs);
-  json_object_put (attrs);
+  ctr_emit (d, action, id, extra);
 }
 
 struct create_ctx

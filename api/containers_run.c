@@ -12,6 +12,7 @@
 #include "daemon/ctr_logs.h"
 #include "daemon/containers.h"
 #include "daemon/ctr_run.h"
+#include "daemon/ctr_events.h"
 #include "daemon/events.h"
 #include "store/containers.h"
 
@@ -24,6 +25,7 @@ struct run_ctx
   bool started;    /* start succeeded: watch it from the loop */
   bool stopped;    /* a stop went through: make sure the exit is recorded */
   bool start_failed;
+  const char *done_action; /* "stop" or "restart": the event once it went through */
 };
 
 static void
@@ -89,8 +91,34 @@ run_after (struct api_job *job)
     remove_if_auto (job->d, c->id);
   if (c->stopped)
     ctr_exited (job->d, c->id);
+  if (c->stopped && c->done_action)
+    ctr_emit (job->d, "stop", c->id, NULL);
   if (c->started)
     ctr_started (job->d, c->id);
+  if (c->started && c->done_action && strcmp (c->done_action, "restart") == 0)
+    ctr_emit (job->d, "restart", c->id, NULL);
+}
+
+/* Docker's "kill" event (signal as a number) when the signal is sent to a
+ * running container; for stop the container's stop signal. */
+static void
+emit_kill (struct cd_daemon *d, const char *id, const char *sig)
+{
+  struct store_container sc;
+  struct cd_err err;
+  if (store_container_find (d->store, id, &sc, &err) < 0)
+    return;
+  bool live = strcmp (sc.state, "running") == 0 || strcmp (sc.state, "paused") == 0;
+  json_object *cfg = sig ? NULL : json_tokener_parse (sc.config), *ss;
+  if (cfg && json_object_object_get_ex (cfg, "StopSignal", &ss) && json_object_get_string (ss))
+    sig = json_object_get_string (ss);
+  int num = sig && *sig ? ctr_parse_signal (sig) : 15;
+  char buf[16];
+  snprintf (buf, sizeof buf, "%d", num > 0 ? num : 15);
+  if (live)
+    ctr_emit_kv (d, "kill", id, "signal", buf);
+  json_object_put (cfg);
+  store_container_clear (&sc);
 }
 
 static int
@@ -172,6 +200,8 @@ timed_job (struct api_req *req, api_job_fn fn)
       free (c);
       return MHD_YES;
     }
+  c->done_action = fn == stop_work ? "stop" : "restart";
+  emit_kill (req->d, c->id, NULL);
   return start_job (req, fn, c);
 }
 
@@ -245,6 +275,7 @@ h_kill (struct api_req *req)
       return api_reply_error (req, 400, "Invalid signal: %s", sig);
     }
   c->signal = sig ? strdup (sig) : NULL;
+  emit_kill (req->d, c->id, sig && *sig ? sig : "KILL");
   return start_job (req, kill_work, c);
 }
 
@@ -486,6 +517,7 @@ api_attach_logs (struct api_req *req)
     }
   MHD_add_response_header (resp, "Upgrade", "tcp");
   MHD_add_response_header (resp, "Content-Type", "application/vnd.docker.raw-stream");
+  ctr_emit (req->d, "attach", at->o.id, NULL);
   return api_reply (req, 101, resp);
 }
 

@@ -46,6 +46,7 @@ struct api_req
   bool dispatched;
   api_done_fn on_done;
   void *data;                       /* the handler's own state */
+  int64_t started_ns;               /* monotonic, for the latency histogram */
 };
 
 typedef int (*api_handler_fn) (struct api_req *req);

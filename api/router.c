@@ -14,6 +14,8 @@ static const struct api_route *const tables[] = {
   api_image_io_routes,
   api_volume_routes,
   api_exec_routes,
+  api_stats_routes,
+  api_metrics_routes,
 };
 
 int

@@ -18,6 +18,8 @@ extern const struct api_route api_attach_routes[];
 int api_resize_params (struct api_req *req, long *h, long *w);
 /* api/containers_run.c: attach without stream (the log so far). */
 int api_attach_logs (struct api_req *req);
+extern const struct api_route api_stats_routes[];
+extern const struct api_route api_metrics_routes[];
 
 /* Strips an optional /v1.NN prefix. Returns 0 with *minor set, or -EINVAL with
  * a Docker-shaped message in err (too new / too old / malformed). */

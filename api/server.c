@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "api/http.h"
+#include "api/metrics.h"
 #include "api/router.h"
 #include "cleanup.h"
 #include "log.h"
@@ -81,6 +82,7 @@ on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
   if (req->on_done)
     req->on_done (req);
+  api_metrics_observe (srv->d, req);
   srv->inflight--;
   req_free (req);
   *con_cls = NULL;
@@ -176,6 +178,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
       if (req == NULL)
         return MHD_NO;
       req->d = srv->d;
+      req->started_ns = api_metrics_now ();
       req->conn = conn;
       req->method = method;
       *con_cls = req;
@@ -375,4 +378,5 @@ api_server_stop (struct api_server *srv)
   uv_close ((uv_handle_t *) &srv->timer, on_handle_closed);
   MHD_stop_daemon (srv->mhd);
   srv->mhd = NULL;
+  api_metrics_free (srv->d);
 }

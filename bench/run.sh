@@ -117,6 +117,7 @@ api -X DELETE "http://d/images/bench/big:latest" >/dev/null
 rm -f "$W/big.tar"
 
 . bench/containers.sh
+. bench/stats.sh
 
 mkdir -p bench/results
 {

@@ -25,6 +25,7 @@ enum
   OPT_BIP,
   OPT_INIT,
   OPT_INIT_PATH,
+  OPT_METRICS_ADDR,
 };
 
 /* Flags given on the command line, applied after the file. */
@@ -34,6 +35,7 @@ struct flag_values
   bool debug;
   bool init;
   const char *init_path;
+  const char *metrics_addr;
 };
 
 static void
@@ -55,6 +57,7 @@ usage (FILE *f)
            "      --bip string            Default bridge address (CIDR)\n"
            "      --init                  Run an init inside containers (reaps, forwards signals)\n"
            "      --init-path string      Path to the init binary (default: cdinit next to cdaemon)\n"
+           "      --metrics-addr string   Also serve /metrics on this TCP address (127.0.0.1:9323)\n"
            "  -h, --help                  Print this help\n"
            "  -v, --version               Print the version\n",
            CD_DEFAULT_HOST, CD_DEFAULT_ROOT, CD_DEFAULT_EXEC_ROOT, CD_DEFAULT_CONFIG,
@@ -90,6 +93,7 @@ parse_flags (int argc, char **argv, struct flag_values *fv, struct cd_err *err)
     { "bip", required_argument, NULL, OPT_BIP },
     { "init", no_argument, NULL, OPT_INIT },
     { "init-path", required_argument, NULL, OPT_INIT_PATH },
+    { "metrics-addr", required_argument, NULL, OPT_METRICS_ADDR },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -113,6 +117,7 @@ parse_flags (int argc, char **argv, struct flag_values *fv, struct cd_err *err)
         case OPT_BIP: fv->bip = optarg; break;
         case OPT_INIT: fv->init = true; break;
         case OPT_INIT_PATH: fv->init_path = optarg; break;
+        case OPT_METRICS_ADDR: fv->metrics_addr = optarg; break;
         case 'h': usage (stdout); return 1;
         case 'v': printf ("cdaemon version %s, API 1.41\n", CD_VERSION_STRING); return 1;
         case ':':
@@ -190,6 +195,8 @@ apply_file_key (struct cd_config *c, const char *key, json_object *v, struct cd_
     return file_string (v, key, &c->bip, err);
   if (strcmp (key, "init-path") == 0)
     return file_string (v, key, &c->init_path, err);
+  if (strcmp (key, "metrics-addr") == 0)
+    return file_string (v, key, &c->metrics_addr, err);
   if (strcmp (key, "init") == 0)
     {
       if (!json_object_is_type (v, json_type_boolean))
@@ -220,6 +227,14 @@ apply_file_key (struct cd_config *c, const char *key, json_object *v, struct cd_
       json_object **dst = opts ? &c->log_opts : &c->default_pools;
       json_object_put (*dst);
       *dst = json_object_get (v);
+      return 0;
+    }
+  if (strcmp (key, "events-max-count") == 0 || strcmp (key, "events-max-age") == 0)
+    {
+      if (!json_object_is_type (v, json_type_int) || json_object_get_int64 (v) < 0)
+        return cd_err_set (err, EINVAL, "config: `%s` must be a whole number%s", key,
+                           key[11] == 'a' ? " of seconds" : "");
+      *(key[11] == 'a' ? &c->events_max_age : &c->events_max_count) = json_object_get_int64 (v);
       return 0;
     }
   if (strcmp (key, "shutdown-timeout") == 0)
@@ -287,6 +302,8 @@ apply_flags (struct cd_config *c, const struct flag_values *fv, struct cd_err *e
     r |= set_str (&c->bip, fv->bip);
   if (fv->init_path)
     r |= set_str (&c->init_path, fv->init_path);
+  if (fv->metrics_addr)
+    r |= set_str (&c->metrics_addr, fv->metrics_addr);
   if (fv->init)
     c->init = true;
   if (fv->group)
@@ -326,6 +343,8 @@ cd_config_load (struct cd_config *c, int argc, char **argv, struct cd_err *err)
   c->log_level = CD_LOG_INFO;
   c->max_body = 4 << 20;
   c->shutdown_timeout = 15;
+  c->events_max_count = 10000;
+  c->events_max_age = 7 * 24 * 3600;
   bool explicit_path;
   const char *cfg = config_path_from_argv (argc, argv, &explicit_path);
   if (set_str (&c->host, CD_DEFAULT_HOST) < 0 || set_str (&c->root, CD_DEFAULT_ROOT) < 0
@@ -368,6 +387,7 @@ cd_config_free (struct cd_config *c)
   free (c->bridge);
   free (c->bip);
   free (c->init_path);
+  free (c->metrics_addr);
   json_object_put (c->log_opts);
   json_object_put (c->default_pools);
   memset (c, 0, sizeof *c);

@@ -32,6 +32,9 @@ struct cd_config
   int shutdown_timeout;       /* seconds to drain requests on SIGTERM */
   bool init;                  /* --init for containers that do not say (HostConfig.Init null) */
   char *init_path;            /* init-path: the init binary; NULL: cdinit next to cdaemon */
+  char *metrics_addr;         /* metrics-addr: "127.0.0.1:9323", NULL: off */
+  int64_t events_max_count;   /* events-max-count: events kept in the store */
+  int64_t events_max_age;     /* events-max-age: seconds an event is kept (0: no limit) */
 };
 
 /* Parses argv (flags win) and the config file. Returns 1 when --help or

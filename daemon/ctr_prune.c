@@ -60,8 +60,8 @@ dir_size (int dirfd, int depth)
   return total;
 }
 
-static int64_t
-rw_layer_size (struct cd_daemon *d, const char *id)
+int64_t
+ctr_rw_size (struct cd_daemon *d, const char *id)
 {
   struct img_ctr_dirs dirs;
   struct cd_err ignore;
@@ -199,7 +199,7 @@ ctr_prune (struct cd_daemon *d, json_object *filters, struct ctr_pruned **out, s
     {
       struct cd_err one = { 0 };
       char id[65];
-      int64_t size = rw_layer_size (d, p.v[i].id);
+      int64_t size = ctr_rw_size (d, p.v[i].id);
       /* Not forced: one started meanwhile is busy and stays. */
       if (ctr_remove (d, p.v[i].id, false, id, &one) < 0)
         {

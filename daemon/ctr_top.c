@@ -121,8 +121,8 @@ ctr_cgroup_pids (const char *cgroups_path, pid_t **pids, size_t *n, struct cd_er
 
 /* The bundle's linux.cgroupsPath (what the runtime placed the container
  * in), else the placement daemon/bundle.c gives. */
-static char *
-cgroups_path_of (struct cd_daemon *d, const char *id)
+char *
+ctr_cgroups_path (struct cd_daemon *d, const char *id)
 {
   char path[4300];
   snprintf (path, sizeof path, "%s/containers/%s/config.json", d->cfg.exec_root, id);
@@ -459,7 +459,7 @@ static int
 top_running (struct cd_daemon *d, const char *id, const char *ps_args, json_object **out,
              struct cd_err *err)
 {
-  cleanup_free char *cgpath = cgroups_path_of (d, id);
+  cleanup_free char *cgpath = ctr_cgroups_path (d, id);
   if (cgpath == NULL)
     return cd_err_set (err, ENOMEM, "out of memory");
   cleanup_free pid_t *pids = NULL;

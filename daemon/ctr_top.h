@@ -20,6 +20,9 @@ int ctr_top (struct cd_daemon *d, const char *ref, const char *ps_args, char id_
 /* The PIDs (host numbering) in the container's cgroup and its sub-groups;
  * *pids is malloc'd. cgroups_path is the bundle's linux.cgroupsPath. */
 int ctr_cgroup_pids (const char *cgroups_path, pid_t **pids, size_t *n, struct cd_err *err);
+/* The bundle's linux.cgroupsPath of a container (malloc'd), else the
+ * placement daemon/bundle.c gives; NULL when out of memory. */
+char *ctr_cgroups_path (struct cd_daemon *d, const char *id);
 
 /* Pure, for unit tests: dockerd's parsePSOutput. Keeps ps's header as Titles
  * and the rows whose PID is in pids (and the thread rows, PID "-", that
@@ -46,5 +49,7 @@ struct ctr_pruned
 int ctr_prune (struct cd_daemon *d, json_object *filters, struct ctr_pruned **out, size_t *n,
                int64_t *reclaimed, struct cd_err *err);
 void ctr_pruned_free (struct ctr_pruned *p, size_t n);
+/* Blocking: bytes of the container's writable layer (0 when unknown). */
+int64_t ctr_rw_size (struct cd_daemon *d, const char *id);
 
 #endif

@@ -10,6 +10,7 @@
 #include "daemon/containers.h"
 #include "daemon/ctr_logs.h"
 #include "daemon/ctr_run.h"
+#include "daemon/ctr_events.h"
 #include "daemon/events.h"
 #include "daemon/vol_ctr.h"
 #include "fsutil.h"
@@ -187,17 +188,7 @@ void
 ctr_started (struct cd_daemon *d, const char *id)
 {
   ctr_watch_start (d, id);
-  json_object *attrs = json_object_new_object ();
-  struct store_container c;
-  struct cd_err err;
-  if (store_container_find (d->store, id, &c, &err) == 0)
-    {
-      json_object_object_add (attrs, "name", json_object_new_string (c.name));
-      json_object_object_add (attrs, "image", json_object_new_string (c.image_ref));
-      store_container_clear (&c);
-    }
-  ev_emit (d, "container", "start", id, attrs);
-  json_object_put (attrs);
+  ctr_emit (d, "start", id, NULL);
 }
 
 static void
@@ -279,11 +270,9 @@ after_exit (struct cd_daemon *d, const struct store_container *c, json_object *h
 static void
 emit_die (struct cd_daemon *d, const struct store_container *c, int code, bool oom)
 {
-  json_object *attrs = json_object_new_object ();
+  json_object *attrs = ctr_event_attrs (c);
   char num[16];
   snprintf (num, sizeof num, "%d", code);
-  json_object_object_add (attrs, "name", json_object_new_string (c->name));
-  json_object_object_add (attrs, "image", json_object_new_string (c->image_ref));
   json_object_object_add (attrs, "exitCode", json_object_new_string (num));
   if (oom)
     ev_emit (d, "container", "oom", c->id, attrs);

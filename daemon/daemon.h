@@ -20,6 +20,8 @@ struct ctr_locks;
 struct ctr_orphans;
 struct ctr_execs;
 struct ctr_attaches;
+struct st_sampler;
+struct api_metrics;
 
 #define CD_VERSION "0.1.0"
 #define CD_API_VERSION "1.41"
@@ -39,6 +41,8 @@ struct cd_daemon
   struct ctr_orphans *orphans;  /* start-up: monitors without a row, to end */
   struct ctr_execs *execs;      /* exec instances (daemon/exec.h) */
   struct ctr_attaches *attaches; /* attaches waiting for a start (daemon/ctr_attach.h) */
+  struct st_sampler *stats;     /* the stats sampler (daemon/stats.h) */
+  struct api_metrics *api_metrics; /* request counters (api/metrics.h) */
   int lock_fd;
   char id[65];           /* persistent engine ID shown in /info */
   int64_t started_nano;

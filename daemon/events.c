@@ -9,7 +9,8 @@
 /* A subscriber holding more than this much unread output is ended: a stuck
  * client must not grow the daemon without bound. */
 #define EV_SUB_MAX_PENDING (4u << 20)
-#define EV_KEEP 10000
+/* Age retention runs once per this many events (and at start-up). */
+#define EV_TRIM_EVERY 64
 
 struct ev_sub
 {
@@ -41,7 +42,19 @@ struct ev_bus
   struct ev_pending *pending, **tail;
   uv_async_t async;
   bool async_open;
+  unsigned emitted;
 };
+
+static void
+trim_by_age (struct cd_daemon *d)
+{
+  if (d->cfg.events_max_age <= 0)
+    return;
+  struct cd_err err = { 0 };
+  if (store_event_trim_before (d->store, cd_now_nano () - d->cfg.events_max_age * 1000000000,
+                               &err) < 0)
+    log_warn ("events: %s", err.msg);
+}
 
 static void
 ev_drain (uv_async_t *a)
@@ -106,6 +119,7 @@ ev_bus_new (struct cd_daemon *d, struct ev_bus **out, struct cd_err *err)
       uv_unref ((uv_handle_t *) &b->async);
     }
   *out = b;
+  trim_by_age (d);
   return 0;
 }
 
@@ -148,6 +162,37 @@ filter_any (json_object *filters, const char *key, const char *const *cands, siz
   return false;
 }
 
+/* dockerd's FuzzyMatch: some value of the key is a prefix of a candidate
+ * (short IDs, name prefixes); true when the key is absent. */
+static bool
+filter_prefix (json_object *filters, const char *key, const char *const *cands, size_t n)
+{
+  json_object *set;
+  if (filters == NULL || !json_object_object_get_ex (filters, key, &set))
+    return true;
+  json_object_object_foreach (set, want, on)
+    {
+      (void) on;
+      for (size_t i = 0; i < n; i++)
+        if (cands[i] && *want && strncmp (cands[i], want, strlen (want)) == 0)
+          return true;
+    }
+  return false;
+}
+
+/* The filters that name an actor of one type (container=, volume=,
+ * network=, daemon=): the event must be of that type and match by ID or
+ * name prefix. */
+static bool
+actor_match (json_object *filters, const char *key, const char *type, const char *want_type,
+             const char *const *actor)
+{
+  json_object *dummy;
+  if (filters == NULL || !json_object_object_get_ex (filters, key, &dummy))
+    return true;
+  return strcmp (type, want_type) == 0 && filter_prefix (filters, key, actor, 2);
+}
+
 static bool
 label_match (json_object *filters, json_object *attrs)
 {
@@ -187,23 +232,18 @@ ev_filter_match (json_object *filters, const char *type, const char *action,
   const char *img[] = { actor_id, image, name };
   bool is_ctr = strcmp (type, "container") == 0;
   bool is_img = strcmp (type, "image") == 0;
-  bool is_vol = strcmp (type, "volume") == 0;
-  bool is_net = strcmp (type, "network") == 0;
+  const char *scopes[] = { "local" };
   json_object *dummy;
   if (!filter_any (filters, "type", types, 1) || !filter_any (filters, "event", actions, 2)
-      || !label_match (filters, attrs))
+      || !filter_any (filters, "scope", scopes, 1) || !label_match (filters, attrs))
     return 0;
-  if (filters && json_object_object_get_ex (filters, "container", &dummy)
-      && (!is_ctr || !filter_any (filters, "container", actor, 2)))
+  if (!actor_match (filters, "container", type, "container", actor)
+      || !actor_match (filters, "volume", type, "volume", actor)
+      || !actor_match (filters, "network", type, "network", actor)
+      || !actor_match (filters, "daemon", type, "daemon", actor))
     return 0;
   if (filters && json_object_object_get_ex (filters, "image", &dummy)
       && !((is_ctr || is_img) && filter_any (filters, "image", img, is_ctr ? 2 : 3)))
-    return 0;
-  if (filters && json_object_object_get_ex (filters, "volume", &dummy)
-      && (!is_vol || !filter_any (filters, "volume", actor, 1)))
-    return 0;
-  if (filters && json_object_object_get_ex (filters, "network", &dummy)
-      && (!is_net || !filter_any (filters, "network", actor, 2)))
     return 0;
   return 1;
 }
@@ -279,8 +319,10 @@ ev_emit (struct cd_daemon *d, const char *type, const char *action, const char *
   struct store_event ev = { .time_nano = now, .type = type, .action = action,
                             .actor_id = actor_id, .attributes_json = attrs_json };
   struct cd_err err = { 0 };
-  if (store_event_add (d->store, &ev, EV_KEEP, &err) < 0)
+  if (store_event_add (d->store, &ev, d->cfg.events_max_count, &err) < 0)
     log_warn ("events: %s", err.msg);
+  if (d->events && ++d->events->emitted % EV_TRIM_EVERY == 0)
+    trim_by_age (d);
   if (d->events == NULL || d->events->subs == NULL)
     return;
   char *line = ev_encode (now, type, action, actor_id, attrs, "local");

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "api/metrics.h"
 #include "api/server.h"
 #include "cleanup.h"
 #include "daemon/ctr_lock.h"
@@ -17,6 +18,7 @@
 #include "daemon/events.h"
 #include "daemon/exec.h"
 #include "daemon/ctr_attach.h"
+#include "daemon/stats.h"
 #include "fsutil.h"
 #include "images/images.h"
 #include "log.h"
@@ -207,11 +209,15 @@ gc_work (uv_work_t *w)
 int
 cd_daemon_serve (struct cd_daemon *d, struct cd_err *err)
 {
-  int r = api_server_start (d, &d->api, err);
+  int r = api_metrics_listen (d, err);
+  if (r == 0)
+    r = api_server_start (d, &d->api, err);
   if (r < 0)
     return r;
   log_info ("API listening on %s", d->cfg.host);
   ctr_restore (d);
+  if (st_sampler_start (d, err) < 0)
+    return -ENOMEM;
   if (d->notify)
     sd_notify (0, "READY=1\nSTATUS=Processing requests");
   uv_work_t *w = calloc (1, sizeof *w);
@@ -226,6 +232,7 @@ cd_daemon_serve (struct cd_daemon *d, struct cd_err *err)
 void
 cd_daemon_fini (struct cd_daemon *d)
 {
+  st_sampler_stop (d);
   ctr_run_fini (d);
   ctr_exec_fini (d);
   ctr_attach_fini (d);

@@ -67,3 +67,15 @@ store_event_each (struct cd_store *s, int64_t since_nano, int64_t until_nano,
     return cd_err_set (err, EIO, "store: reading events: %s", sqlite3_errmsg (s->db));
   return 0;
 }
+
+int
+store_event_trim_before (struct cd_store *s, int64_t time_nano, struct cd_err *err)
+{
+  cleanup_stmt sqlite3_stmt *st = NULL;
+  if (store_prepare_rt (s, "DELETE FROM events WHERE time_nano < ?", &st, err) < 0)
+    return cd_err_wrap (err, "trimming events");
+  sqlite3_bind_int64 (st, 1, time_nano);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    return cd_err_set (err, EIO, "store: trimming events: %s", sqlite3_errmsg (s->rt_db));
+  return 0;
+}

@@ -54,6 +54,8 @@ struct store_event
 };
 int store_event_add (struct cd_store *s, const struct store_event *ev, int64_t keep,
                      struct cd_err *err);
+/* Deletes the events older than time_nano (age retention). */
+int store_event_trim_before (struct cd_store *s, int64_t time_nano, struct cd_err *err);
 typedef int (*store_event_fn) (const struct store_event *ev, void *ctx);
 /* Calls fn for events with since <= time_nano <= until (until < 0: no bound), oldest first. */
 int store_event_each (struct cd_store *s, int64_t since_nano, int64_t until_nano,

@@ -9,7 +9,7 @@ PKGS=(
   libnl-route-3-dev libsystemd-dev libcmocka-dev
   bats busybox-static systemd iproute2 iptables
   xz-utils zstd gzip tar procps util-linux attr
-  crun runc tmux
+  crun runc tmux prometheus
 )
 missing=()
 for p in "${PKGS[@]}"; do
