@@ -6,6 +6,7 @@
 #include "api/job.h"
 #include "api/router.h"
 #include "daemon/containers.h"
+#include "daemon/ctr_list_cache.h"
 #include "daemon/ctr_run.h"
 #include "daemon/ctr_events.h"
 #include "daemon/events.h"
@@ -86,14 +87,19 @@ static const char *const ctr_filters[] = { "ancestor", "before", "exited", "heal
 static int
 h_list (struct api_req *req)
 {
-  json_object *filters, *out;
+  json_object *filters;
   int64_t limit;
   if (api_query_int (req, "limit", -1, &limit) < 0 || api_filters (req, ctr_filters, &filters) < 0)
     return MHD_YES;
   struct cd_err err = { 0 };
-  int r = ctr_list_json (req->d, api_query_bool (req, "all", false), limit, filters, &out, &err);
+  char *body = NULL;
+  int r = ctr_list_text (req->d, api_query_bool (req, "all", false), limit, filters, &body, &err);
   json_object_put (filters);
-  return r < 0 ? api_reply_err (req, &err) : api_reply_json (req, 200, out);
+  if (r < 0)
+    return api_reply_err (req, &err);
+  r = api_reply_text (req, 200, "application/json", body);
+  free (body);
+  return r;
 }
 
 static int

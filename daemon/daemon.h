@@ -21,6 +21,7 @@ struct ctr_orphans;
 struct ctr_execs;
 struct ctr_attaches;
 struct st_sampler;
+struct ctr_list_cache;
 struct api_metrics;
 
 #define CD_VERSION "0.1.0"
@@ -43,6 +44,7 @@ struct cd_daemon
   struct ctr_attaches *attaches; /* attaches waiting for a start (daemon/ctr_attach.h) */
   struct st_sampler *stats;     /* the stats sampler (daemon/stats.h) */
   struct api_metrics *api_metrics; /* request counters (api/metrics.h) */
+  struct ctr_list_cache *list_cache; /* recent GET /containers/json answers */
   int lock_fd;
   char id[65];           /* persistent engine ID shown in /info */
   int64_t started_nano;

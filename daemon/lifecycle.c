@@ -19,6 +19,7 @@
 #include "daemon/exec.h"
 #include "daemon/ctr_attach.h"
 #include "daemon/stats.h"
+#include "daemon/ctr_list_cache.h"
 #include "fsutil.h"
 #include "images/images.h"
 #include "log.h"
@@ -237,6 +238,7 @@ cd_daemon_fini (struct cd_daemon *d)
   ctr_exec_fini (d);
   ctr_attach_fini (d);
   ctr_logs_fini (d);
+  ctr_list_cache_free (d);
   ctr_locks_free (d->locks);
   d->locks = NULL;
   ctr_restore_fini (d);

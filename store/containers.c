@@ -46,6 +46,15 @@ from_row (sqlite3_stmt *st, struct store_container *c)
   return 0;
 }
 
+/* After a container row changed (committed: autocommit ends with the step,
+ * a transaction bumps again at store_commit): readers' caches are stale. */
+static int
+store_changed (struct cd_store *s)
+{
+  __atomic_add_fetch (&s->containers_gen, 1, __ATOMIC_RELEASE);
+  return 0;
+}
+
 static int
 done (struct cd_store *s, sqlite3_stmt *st, struct cd_err *err)
 {
@@ -72,7 +81,7 @@ store_container_add (struct cd_store *s, const struct store_container *c, struct
   sqlite3_bind_int64 (st, 9, c->created);
   sqlite3_bind_int (st, 10, c->restart_count);
   if (sqlite3_step (st) == SQLITE_DONE)
-    return 0;
+    return store_changed (s);
   sqlite3 *db = sqlite3_db_handle (st);
   if (sqlite3_extended_errcode (db) != SQLITE_CONSTRAINT_UNIQUE)
     return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (db));
@@ -107,7 +116,7 @@ store_container_set_state (struct cd_store *s, const char *id, const char *state
   sqlite3_bind_text (st, 4, id, -1, SQLITE_STATIC);
   if (sqlite3_step (st) != SQLITE_DONE)
     return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->rt_db));
-  return 0;
+  return store_changed (s);
 }
 
 int
@@ -120,7 +129,7 @@ store_container_rename (struct cd_store *s, const char *id, const char *name, st
   sqlite3_bind_text (st, 1, name, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 2, id, -1, SQLITE_STATIC);
   if (sqlite3_step (st) == SQLITE_DONE)
-    return 0;
+    return store_changed (s);
   if (sqlite3_extended_errcode (s->db) == SQLITE_CONSTRAINT_UNIQUE)
     return cd_err_set (err, EEXIST, "Error when allocating new name: Conflict. The container name"
                        " \"/%s\" is already in use", name);
@@ -137,7 +146,9 @@ store_container_set_host_config (struct cd_store *s, const char *id, const char 
     return r;
   sqlite3_bind_text (st, 1, host_config, -1, SQLITE_STATIC);
   sqlite3_bind_text (st, 2, id, -1, SQLITE_STATIC);
-  return done (s, st, err);
+  r = done (s, st, err);
+  store_changed (s);
+  return r;
 }
 
 int
@@ -148,7 +159,9 @@ store_container_delete (struct cd_store *s, const char *id, struct cd_err *err)
   if (r < 0)
     return r;
   sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
-  return done (s, st, err);
+  r = done (s, st, err);
+  store_changed (s);
+  return r;
 }
 
 int
@@ -161,7 +174,7 @@ store_container_drop (struct cd_store *s, const char *id, struct cd_err *err)
   sqlite3_bind_text (st, 1, id, -1, SQLITE_STATIC);
   if (sqlite3_step (st) != SQLITE_DONE)
     return cd_err_set (err, EIO, "store: %s", sqlite3_errmsg (s->rt_db));
-  return 0;
+  return store_changed (s);
 }
 
 /* One lookup: 1 found, 0 none, -EINVAL ambiguous (for prefixes), <0 error. */

@@ -78,7 +78,14 @@ store_commit (struct cd_store *s, struct cd_err *err)
   if (r < 0)
     sqlite3_exec (s->db, "ROLLBACK", NULL, NULL, NULL);
   end_txn (s);
+  __atomic_add_fetch (&s->containers_gen, 1, __ATOMIC_RELEASE);
   return r;
+}
+
+uint64_t
+store_containers_generation (struct cd_store *s)
+{
+  return __atomic_load_n (&s->containers_gen, __ATOMIC_ACQUIRE);
 }
 
 /* After a failed step inside a transaction (a failed commit already ended it). */

@@ -20,6 +20,7 @@ struct cd_store
    * state of containers again from what is left (no process survives). */
   sqlite3 *rt_db;
   bool in_txn; /* a store_begin holds db (only its thread reads this) */
+  uint64_t containers_gen; /* bumped after every committed change of containers (atomic) */
   char *path;
 };
 
@@ -28,6 +29,10 @@ int store_open (const char *root, struct cd_store **out, struct cd_err *err);
 void store_close (struct cd_store *s);
 /* Schema version after migrations (PRAGMA user_version). */
 int store_schema_version (struct cd_store *s);
+
+/* A number that changes after every committed change of the containers
+ * table (and every commit): equal before and after a read, nothing changed. */
+uint64_t store_containers_generation (struct cd_store *s);
 
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 int store_begin (struct cd_store *s, struct cd_err *err);
