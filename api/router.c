@@ -10,6 +10,7 @@ static const struct api_route *const tables[] = {
   api_container_run_routes,
   api_container_top_routes,
   api_image_io_routes,
+  api_registry_routes,
 };
 
 int

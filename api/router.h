@@ -10,6 +10,7 @@ extern const struct api_route api_container_routes[];
 extern const struct api_route api_container_run_routes[];
 extern const struct api_route api_container_top_routes[];
 extern const struct api_route api_image_io_routes[];
+extern const struct api_route api_registry_routes[];
 
 /* Strips an optional /v1.NN prefix. Returns 0 with *minor set, or -EINVAL with
  * a Docker-shaped message in err (too new / too old / malformed). */

@@ -32,6 +32,9 @@ struct cd_config
   int shutdown_timeout;       /* seconds to drain requests on SIGTERM */
   bool init;                  /* --init for containers that do not say (HostConfig.Init null) */
   char *init_path;            /* init-path: the init binary; NULL: cdinit next to cdaemon */
+  json_object *insecure_registries; /* insecure-registries / --insecure-registry */
+  json_object *registry_mirrors;    /* registry-mirrors / --registry-mirror */
+  int max_downloads;                /* max-concurrent-downloads (0: 3) */
 };
 
 /* Parses argv (flags win) and the config file. Returns 1 when --help or
