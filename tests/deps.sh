@@ -10,6 +10,7 @@ PKGS=(
   bats busybox-static systemd iproute2 iptables
   xz-utils zstd gzip tar procps util-linux attr
   crun runc
+  docker-registry apache2-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do
