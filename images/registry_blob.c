@@ -34,6 +34,7 @@ struct reg_blob
   const volatile bool *cancel;
   int err_code;
   struct cd_err err;
+  struct cd_sha256 *h;     /* of every byte handed to the reader */
 };
 
 static size_t
@@ -99,6 +100,7 @@ reg_blob_open (struct reg_sess *s, const char *digest, int64_t size, reg_progres
       return cd_err_set (err, ENOMEM, "out of memory");
     }
   b->s = s;
+  b->h = cd_sha256_new ();
   b->total = size;
   b->progress = progress;
   b->pctx = pctx;
@@ -168,6 +170,8 @@ reg_blob_read (void *ctx, const void **buf)
           b->fill = 1 - f;
           b->len[b->fill] = 0;
           b->len[f] = 0; /* the data stays in buf[f] until the next call */
+          if (b->h)
+            cd_sha256_update (b->h, *buf, (size_t) n);
           return n;
         }
       if (b->done)
@@ -201,11 +205,27 @@ reg_blob_error (struct reg_blob *b, struct cd_err *err)
   return -b->err_code;
 }
 
+int
+reg_blob_drain_digest (struct reg_blob *b, char out[CD_DIGEST_LEN])
+{
+  const void *buf;
+  ssize_t n;
+  while ((n = reg_blob_read (b, &buf)) > 0)
+    ;
+  if (n < 0 || b->h == NULL)
+    return n < 0 ? (int) n : -ENOMEM;
+  cd_sha256_final (b->h, out);
+  b->h = NULL;
+  return 0;
+}
+
 void
 reg_blob_close (struct reg_blob *b)
 {
   if (b == NULL)
     return;
+  if (b->h)
+    cd_sha256_free (b->h);
   if (b->e)
     {
       curl_multi_remove_handle (b->m, b->e);

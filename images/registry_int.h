@@ -79,6 +79,8 @@ int reg_blob_open (struct reg_sess *s, const char *digest, int64_t size, reg_pro
 ssize_t reg_blob_read (void *ctx, const void **buf);
 /* The transfer's error, if it failed (-errno, err set), else 0. */
 int reg_blob_error (struct reg_blob *b, struct cd_err *err);
+/* Reads the rest of the blob; out gets the digest of all of it. */
+int reg_blob_drain_digest (struct reg_blob *b, char out[CD_DIGEST_LEN]);
 void reg_blob_close (struct reg_blob *b);
 
 #endif

@@ -243,10 +243,18 @@ fetch_layer (struct pull *p, struct pl_layer *l, struct cd_err *err)
                              &res, err);
   if (r < 0 && reg_blob_error (b, err) < 0)
     r = -err->code;
+  else if (r < 0)
+    {
+      /* bad content: if the blob is not what its digest says, say that */
+      char got[CD_DIGEST_LEN];
+      if (reg_blob_drain_digest (b, got) == 0 && strcmp (got, l->digest) != 0)
+        cd_err_set (err, EINVAL, "filesystem layer verification failed for digest %s"
+                    " (digest mismatch: content is %s)", l->digest, got);
+    }
   reg_blob_close (b);
   if (r == 0 && strcmp (res.compressed_digest, l->digest) != 0)
     r = cd_err_set (err, EINVAL, "filesystem layer verification failed for digest %s"
-                    " (content is %s)", l->digest, res.compressed_digest);
+                    " (digest mismatch: content is %s)", l->digest, res.compressed_digest);
   img_tsrec_finish (rec, r == 0);
   if (r < 0)
     return cd_err_wrap (err, "layer %s", l->digest);

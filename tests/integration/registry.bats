@@ -141,13 +141,18 @@ EOF
   hex=${top#sha256:}
   data="$T/reg/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
   [ -f "$data" ]
-  "$PY" -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[600]^=0xff; b[601]^=0xff; open(p,"wb").write(bytes(b))' "$data"
-  run $CD pull "$REG/t/bb:1"
-  [ "$status" -ne 0 ]
-  [[ "$output" == *"digest mismatch"* || "$output" == *"verification failed"* ]]
-  run $CD images -q
-  [ -z "$output" ]
-  [ "$(layer_dirs)" -eq 0 ]
+  cp "$data" "$T/orig"
+  # a damaged tar header, then damaged file contents: both are digest errors
+  for off in 600 half; do
+    cp "$T/orig" "$data"
+    "$PY" -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); o=len(b)//2 if sys.argv[2]=="half" else int(sys.argv[2]); b[o]^=0xff; b[o+1]^=0xff; open(p,"wb").write(bytes(b))' "$data" "$off"
+    run $CD pull "$REG/t/bb:1"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"digest mismatch"* ]]
+    run $CD images -q
+    [ -z "$output" ]
+    [ "$(layer_dirs)" -eq 0 ]
+  done
   [ "$(tmp_left)" -eq 0 ]
 }
 
