@@ -226,6 +226,42 @@ EOF
   [ "$status" -ne 0 ]
 }
 
+@test "Bearer token flow: a token server on loopback, login, push and pull with the token" {
+  "$PY" -c 'import jwt, cryptography' 2>/dev/null || skip "python3-jwt / python3-cryptography missing"
+  command -v openssl >/dev/null || skip "openssl is not installed"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=token \
+    -keyout "$T/tok.key" -out "$T/tok.crt" >/dev/null 2>&1
+  TPORT=$(free_port)
+  "$PY" "$BATS_TEST_DIRNAME/token_server.py" "$TPORT" "$T/tok.key" "$T/tok.crt" bob pw1 \
+    2>"$T/token.log" &
+  echo $! >>"$T/registry.pids"
+  for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$TPORT/" && break; sleep 0.1; done
+  start_registry tok "auth: {token: {realm: 'http://127.0.0.1:$TPORT/token', service: test-registry, issuer: test-issuer, rootcertbundle: $T/tok.crt}}"
+  [[ "$(curl -sI "http://$REG/v2/" | tr -d '\r' | grep -i '^www-authenticate')" == *'Bearer realm='* ]]
+  $CD tag busybox "$REG/t/bb:1"
+  run $CD push "$REG/t/bb:1"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"unauthorized"* ]]
+  run $CD login -u bob -p wrong "$REG"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"401 Unauthorized"* ]]
+  run $CD login -u bob -p pw1 "$REG"
+  [ "$status" -eq 0 ]
+  run $CD push "$REG/t/bb:1"
+  [ "$status" -eq 0 ]
+  $CD rmi "$REG/t/bb:1"
+  $CD rmi -f busybox
+  run $CD pull "$REG/t/bb:1"
+  [ "$status" -eq 0 ]
+  [ "$(image_id "$REG/t/bb:1")" = "$ID" ]
+  grep -q 'GET /token?' "$T/token.log"
+  # the docker CLI's X-Registry-Auth works the same way
+  auth=$(printf '{"username":"bob","password":"pw1","serveraddress":"%s"}' "$REG" | base64 -w0 | tr '+/' '-_')
+  $CD rmi "$REG/t/bb:1"
+  out=$(api -X POST -H "X-Registry-Auth: $auth" "http://d/images/create?fromImage=$REG/t/bb&tag=1")
+  [[ "$out" == *"Downloaded newer image"* ]]
+}
+
 @test "HTTPS registry with a self-signed certificate (insecure loopback: TLS unverified)" {
   command -v openssl >/dev/null || skip "openssl is not installed"
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
