@@ -23,6 +23,7 @@ struct push
   struct reg_sess *s;
   img_msg_fn msg;
   void *mctx;
+  json_object *from; /* other repositories of this registry the image came from or went to */
 };
 
 static void
@@ -159,6 +160,33 @@ collect (const struct store_layer *l, void *ctx)
   return 0;
 }
 
+/* Tries to mount the blob from another repository of the registry that the
+ * image is known in: 1 when mounted. */
+static int
+try_mount (struct push *p, const char *digest, const char *id)
+{
+  for (size_t i = 0; p->from && i < json_object_array_length (p->from); i++)
+    {
+      const char *repo = json_object_get_string (json_object_array_get_idx (p->from, i));
+      char what[700];
+      snprintf (what, sizeof what, "blobs/uploads/?mount=%s&from=%s", digest, repo);
+      cleanup_free char *url = reg_url (p->s, what);
+      struct reg_resp r = { 0 };
+      struct cd_err ignore;
+      int rc = url ? reg_do (p->s, "POST", url, NULL, "", 0, &r, &ignore) : -1;
+      long st = r.status;
+      reg_resp_clear (&r);
+      if (rc == 0 && st == 201)
+        {
+          char line[600];
+          snprintf (line, sizeof line, "Mounted from %s", repo);
+          say (p, line, id, 0, 0);
+          return 1;
+        }
+    }
+  return 0;
+}
+
 static int
 push_layer (struct push *p, const struct store_layer *l, int64_t *size, struct cd_err *err)
 {
@@ -172,6 +200,8 @@ push_layer (struct push *p, const struct store_layer *l, int64_t *size, struct c
   r = has_blob (p, l->diff_id, err);
   if (r == 1)
     say (p, "Layer already exists", id, 0, 0);
+  else if (r == 0 && try_mount (p, l->diff_id, id) == 1)
+    r = 0;
   else if (r == 0)
     {
       struct upload u = { .p = p, .src = src, .total = *size, .id = id, .last_pct = -1 };
@@ -276,6 +306,34 @@ push_image (struct push *p, const struct img_ref *ref, const char *id, struct cd
   return r < 0 ? r : 0;
 }
 
+/* The repositories on ref's registry, other than ref's, that name image id. */
+static json_object *
+mount_sources (struct img_store *is, const char *id, const struct img_ref *ref)
+{
+  json_object *tags = NULL, *digests = NULL, *out = json_object_new_array ();
+  struct cd_err ignore;
+  if (img_refs (is, id, &tags, &digests, &ignore) < 0)
+    return out;
+  json_object *lists[2] = { tags, digests };
+  for (int k = 0; k < 2; k++)
+    for (size_t i = 0; lists[k] && i < json_object_array_length (lists[k]); i++)
+      {
+        struct img_ref o;
+        if (img_ref_parse (json_object_get_string (json_object_array_get_idx (lists[k], i)), &o,
+                           &ignore) < 0)
+          continue;
+        bool dup = false;
+        for (size_t j = 0; j < json_object_array_length (out); j++)
+          dup |= strcmp (json_object_get_string (json_object_array_get_idx (out, j)), o.path) == 0;
+        if (!dup && strcmp (o.domain, ref->domain) == 0 && strcmp (o.path, ref->path) != 0)
+          json_object_array_add (out, json_object_new_string (o.path));
+        img_ref_free (&o);
+      }
+  json_object_put (tags);
+  json_object_put (digests);
+  return out;
+}
+
 int
 img_push (struct img_store *is, const struct img_reg_opts *o, const char *name, const char *tag,
           const struct img_reg_creds *cr, img_msg_fn msg, void *mctx, struct cd_err *err)
@@ -299,7 +357,9 @@ img_push (struct img_store *is, const struct img_reg_opts *o, const char *name, 
       char line[600];
       snprintf (line, sizeof line, "The push refers to repository [%s/%s]", ref.domain, ref.path);
       say (&p, line, NULL, 0, 0);
+      p.from = mount_sources (is, id, &ref);
       r = push_image (&p, &ref, id, err);
+      json_object_put (p.from);
     }
   reg_close (p.s);
   img_ref_free (&ref);

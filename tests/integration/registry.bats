@@ -63,6 +63,12 @@ tmp_left() { find "$T/root/tmp" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
   run $CD push "$REG/t/bb:1"
   [ "$status" -eq 0 ]
   [[ "$output" == *"Layer already exists"* ]]
+  # another repository of the same registry: the blobs are mounted, not uploaded
+  $CD tag busybox "$REG/t/other:1"
+  run $CD push "$REG/t/other:1"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Mounted from t/bb"* ]]
+  $CD rmi "$REG/t/other:1"
   $CD rmi "$REG/t/bb:1"
   $CD rmi -f busybox
   [ "$(layer_dirs)" -eq 0 ]
