@@ -181,6 +181,23 @@ EOF
   [ "$(image_id "$REG/t/bb:1")" = "$ID" ]
 }
 
+@test "a blob cut off mid-transfer is resumed with a range request" {
+  start_registry reg
+  $CD tag busybox "$REG/t/bb:1"
+  $CD push "$REG/t/bb:1" >/dev/null
+  $CD rmi "$REG/t/bb:1"
+  $CD rmi -f busybox
+  PPORT=$(free_port)
+  "$PY" "$BATS_TEST_DIRNAME/cut_proxy.py" "$PPORT" "$PORT" 2>"$T/proxy.log" &
+  echo $! >>"$T/registry.pids"
+  for i in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PPORT/v2/" && break; sleep 0.1; done
+  run $CD pull "127.0.0.1:$PPORT/t/bb:1"
+  [ "$status" -eq 0 ]
+  [ "$(image_id "127.0.0.1:$PPORT/t/bb:1")" = "$ID" ]
+  grep -q '^cut ' "$T/proxy.log"
+  grep -q '^range .* bytes=[1-9][0-9]*-' "$T/proxy.log"
+}
+
 @test "a multi-platform index resolves to this host's platform" {
   start_registry reg
   $CD tag busybox "$REG/t/bb:amd"
