@@ -334,22 +334,90 @@ mount_sources (struct img_store *is, const char *id, const struct img_ref *ref)
   return out;
 }
 
+struct repo_tags
+{
+  struct img_store *is;
+  const struct img_ref *repo;
+  json_object *found; /* [[tag, id], ...] */
+};
+
+static int
+collect_repo_tags (const struct store_image *img, void *ctx)
+{
+  struct repo_tags *c = ctx;
+  json_object *tags = NULL, *digests = NULL;
+  struct cd_err ignore;
+  if (img_refs (c->is, img->id, &tags, &digests, &ignore) < 0)
+    return 0;
+  for (size_t i = 0; tags && i < json_object_array_length (tags); i++)
+    {
+      struct img_ref o;
+      if (img_ref_parse (json_object_get_string (json_object_array_get_idx (tags, i)), &o,
+                         &ignore) < 0)
+        continue;
+      if (o.tag && strcmp (o.domain, c->repo->domain) == 0 && strcmp (o.path, c->repo->path) == 0)
+        {
+          json_object *pair = json_object_new_array ();
+          json_object_array_add (pair, json_object_new_string (o.tag));
+          json_object_array_add (pair, json_object_new_string (img->id));
+          json_object_array_add (c->found, pair);
+        }
+      img_ref_free (&o);
+    }
+  json_object_put (tags);
+  json_object_put (digests);
+  return 0;
+}
+
+/* [[tag, id], ...] to push: the one named, or every tag of the repository
+ * when neither name nor tag has one (Docker's push of a bare repository). */
+static int
+push_list (struct img_store *is, const char *name, const char *tag, struct img_ref *ref,
+           json_object **out, struct cd_err *err)
+{
+  char id[CD_DIGEST_LEN];
+  int r = img_ref_parse_name (name, ref, err);
+  if (r < 0)
+    return r;
+  if (tag && *tag)
+    {
+      free (ref->tag);
+      ref->tag = strdup (tag);
+    }
+  *out = json_object_new_array ();
+  if (ref->tag == NULL && ref->digest == NULL)
+    {
+      struct repo_tags c = { is, ref, *out };
+      if ((r = store_images_each (is->db, collect_repo_tags, &c, err)) < 0)
+        return r;
+      if (json_object_array_length (*out) == 0)
+        return cd_err_set (err, ENOENT, "An image does not exist locally with the tag: %s", name);
+      return 0;
+    }
+  cleanup_free char *full = img_ref_string (ref);
+  if (full == NULL)
+    return cd_err_set (err, ENOMEM, "out of memory");
+  if ((r = img_resolve (is, full, id, err)) == -ENOENT)
+    r = cd_err_set (err, ENOENT, "An image does not exist locally with the tag: %s", name);
+  if (r == 0 && ref->tag == NULL)
+    r = cd_err_set (err, EINVAL, "cannot push a digest reference: %s", name);
+  if (r < 0)
+    return r;
+  json_object *pair = json_object_new_array ();
+  json_object_array_add (pair, json_object_new_string (ref->tag));
+  json_object_array_add (pair, json_object_new_string (id));
+  json_object_array_add (*out, pair);
+  return 0;
+}
+
 int
 img_push (struct img_store *is, const struct img_reg_opts *o, const char *name, const char *tag,
           const struct img_reg_creds *cr, img_msg_fn msg, void *mctx, struct cd_err *err)
 {
-  cleanup_free char *full = NULL;
-  if (asprintf (&full, "%s%s%s", name, tag && *tag ? ":" : "", tag && *tag ? tag : "") < 0)
-    return cd_err_set (err, ENOMEM, "out of memory");
-  struct img_ref ref;
-  int r = img_ref_parse (full, &ref, err);
-  if (r < 0)
-    return r;
-  char id[CD_DIGEST_LEN];
-  r = img_resolve (is, full, id, err);
-  if (r == -ENOENT)
-    r = cd_err_set (err, ENOENT, "An image does not exist locally with the tag: %s", name);
+  struct img_ref ref = { 0 };
+  json_object *list = NULL;
   struct push p = { .is = is, .msg = msg, .mctx = mctx };
+  int r = push_list (is, name, tag, &ref, &list, err);
   if (r == 0)
     r = reg_open (o, ref.domain, ref.path, "pull,push", cr, &p.s, err);
   if (r == 0)
@@ -357,10 +425,18 @@ img_push (struct img_store *is, const struct img_reg_opts *o, const char *name, 
       char line[600];
       snprintf (line, sizeof line, "The push refers to repository [%s/%s]", ref.domain, ref.path);
       say (&p, line, NULL, 0, 0);
+    }
+  for (size_t i = 0; r == 0 && i < json_object_array_length (list); i++)
+    {
+      json_object *pair = json_object_array_get_idx (list, i);
+      const char *id = json_object_get_string (json_object_array_get_idx (pair, 1));
+      free (ref.tag);
+      ref.tag = strdup (json_object_get_string (json_object_array_get_idx (pair, 0)));
       p.from = mount_sources (is, id, &ref);
-      r = push_image (&p, &ref, id, err);
+      r = ref.tag ? push_image (&p, &ref, id, err) : cd_err_set (err, ENOMEM, "out of memory");
       json_object_put (p.from);
     }
+  json_object_put (list);
   reg_close (p.s);
   img_ref_free (&ref);
   return r;

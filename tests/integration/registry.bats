@@ -103,6 +103,14 @@ tmp_left() { find "$T/root/tmp" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
   run $CD pull "$REG/t/nothing:1"
   [ "$status" -ne 0 ]
   [[ "$output" == *"not found"* ]]
+  # a push without a tag pushes every tag of the repository (Docker's API)
+  $CD tag "$REG/t/bb:1" "$REG/t/all:a"
+  $CD tag "$REG/t/bb:1" "$REG/t/all:b"
+  out=$(api -X POST "http://d/images/$REG/t/all/push")
+  [[ "$out" == *'"aux":{"Tag":"a"'* && "$out" == *'"aux":{"Tag":"b"'* ]]
+  [ "$(curl -s "http://$REG/v2/t/all/tags/list" | "$PY" -c "import json,sys; print(','.join(sorted(json.load(sys.stdin)['tags'])))")" = a,b ]
+  out=$(api -X POST "http://d/images/$REG/t/none/push")
+  [[ "$out" == *'"error":"An image does not exist locally with the tag: '"$REG"'/t/none"'* ]]
 }
 
 @test "layers already stored are not downloaded again" {
