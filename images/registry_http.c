@@ -205,6 +205,8 @@ do_once (struct reg_sess *s, const char *method, const char *url, const char *co
   if (e == NULL)
     return cd_err_set (err, ENOMEM, "out of memory");
   struct hdr_ctx h = { resp, NULL };
+  char ebuf[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt (e, CURLOPT_ERRORBUFFER, ebuf);
   curl_easy_setopt (e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt (e, CURLOPT_WRITEDATA, resp);
   curl_easy_setopt (e, CURLOPT_HEADERFUNCTION, on_header);
@@ -223,7 +225,7 @@ do_once (struct reg_sess *s, const char *method, const char *url, const char *co
   curl_slist_free_all (hdrs);
   *www = h.www;
   if (c != CURLE_OK)
-    return cd_err_set (err, EIO, "%s %s: %s", method, url, curl_easy_strerror (c));
+    return cd_err_set (err, EIO, "%s %s: %s", method, url, ebuf[0] ? ebuf : curl_easy_strerror (c));
   return 0;
 }
 

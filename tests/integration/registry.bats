@@ -309,6 +309,43 @@ EOF
   [ "$(image_id "$REG/t/bb:1")" = "$ID" ]
 }
 
+# restart_daemon ENV... -- FLAGS...: the same root, new environment and flags
+restart_daemon() {
+  local envs=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+  [ "${1:-}" = -- ] && shift
+  stop_daemon
+  env "${envs[@]}" "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" \
+    --log-level debug "$@" >>"$T/daemon.log" 2>&1 &
+  DPID=$!
+  wait_ping
+}
+
+@test "TLS is verified for other hosts: refused without the CA, --insecure-registry or certs.d/HOST:PORT/ca.crt" {
+  command -v openssl >/dev/null || skip "openssl is not installed"
+  host=$(hostname)
+  getent hosts "$host" | grep -q '^127\.' || skip "$host does not resolve to loopback"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$host" \
+    -addext "subjectAltName=DNS:$host" -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1
+  start_registry tls "" ", tls: {certificate: $T/cert.pem, key: $T/key.pem}"
+  R=$host:$PORT
+  $CD tag busybox "$R/t/bb:1"
+  run $CD push "$R/t/bb:1"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"certificate"* ]]
+  restart_daemon -- --insecure-registry "$R"
+  run $CD push "$R/t/bb:1"
+  [ "$status" -eq 0 ]
+  mkdir -p "$T/certs/$R"
+  cp "$T/cert.pem" "$T/certs/$R/ca.crt"
+  restart_daemon CDAEMON_CERTS_DIR="$T/certs" --
+  $CD rmi "$R/t/bb:1"
+  $CD rmi -f busybox
+  run $CD pull "$R/t/bb:1"
+  [ "$status" -eq 0 ]
+  [ "$(image_id "$R/t/bb:1")" = "$ID" ]
+}
+
 @test "the docker CLI pushes to and pulls from a loopback registry" {
   [ -x /usr/local/bin/docker ] || skip "no docker CLI"
   start_registry reg
