@@ -127,8 +127,12 @@ start (struct api_req *req, bool push, const char *name, const char *tag)
   w->tag = tag && *tag ? strdup (tag) : NULL;
   struct cd_err err = { 0 };
   int fds[2] = { -1, -1 };
-  int r = img_reg_creds_parse (api_header (req, "X-Registry-Auth"), &w->cr, &err);
-  if (r == 0 && pipe2 (fds, O_CLOEXEC) < 0)
+  int r = 0;
+  /* as Docker: an unreadable X-Registry-Auth counts as no credentials */
+  if (img_reg_creds_parse (api_header (req, "X-Registry-Auth"), &w->cr, &err) < 0)
+    log_debug ("%s: %s", name, err.msg);
+  cd_err_clear (&err);
+  if (pipe2 (fds, O_CLOEXEC) < 0)
     r = cd_err_sys (&err, errno, "pipe");
   if (r == 0)
     {

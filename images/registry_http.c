@@ -89,10 +89,11 @@ img_reg_creds_parse (const char *header, struct img_reg_creds *out, struct cd_er
   size_t len;
   cleanup_free char *raw = b64_decode (header, &len);
   json_object *o = raw ? json_tokener_parse (raw) : NULL;
-  if (o == NULL && raw && strcmp (raw, "{}") != 0)
-    return cd_err_set (err, EINVAL, "invalid X-Registry-Auth header: not base64-encoded JSON");
-  if (o == NULL)
-    return 0;
+  if (o == NULL || !json_object_is_type (o, json_type_object))
+    {
+      json_object_put (o);
+      return cd_err_set (err, EINVAL, "invalid X-Registry-Auth header: not base64-encoded JSON");
+    }
   out->username = jstr (o, "username");
   out->password = jstr (o, "password");
   out->registrytoken = jstr (o, "registrytoken");
