@@ -206,6 +206,58 @@ EOF
   grep -q '^range .* bytes=[1-9][0-9]*-' "$T/proxy.log"
 }
 
+@test "gzip, zstd and plain layers in an OCI manifest are pulled and verified" {
+  command -v zstd >/dev/null || skip "zstd is not installed"
+  start_registry reg
+  # three layers, each compressed differently, pushed with the registry's own API
+  cfg=$("$PY" - "$REG" <<'EOF'
+import gzip, hashlib, io, json, subprocess, sys, tarfile, urllib.request
+reg = sys.argv[1]
+def put_blob(data):
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    r = urllib.request.urlopen(urllib.request.Request("http://%s/v2/t/mix/blobs/uploads/" % reg, data=b"", method="POST"))
+    loc = r.headers["Location"]
+    loc = loc if loc.startswith("http") else "http://" + reg + loc
+    urllib.request.urlopen(urllib.request.Request(loc + ("&" if "?" in loc else "?") + "digest=" + d, data=data,
+                                                  method="PUT", headers={"Content-Type": "application/octet-stream"}))
+    return d
+layers, diff_ids = [], []
+for i, comp in enumerate(["gzip", "zstd", "none"]):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        body = ("layer %d %s\n" % (i, comp)).encode() * 1000
+        ti = tarfile.TarInfo("f%d" % i); ti.size = len(body); t.addfile(ti, io.BytesIO(body))
+    raw = buf.getvalue()
+    diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
+    if comp == "gzip":
+        data, mt = gzip.compress(raw), "application/vnd.oci.image.layer.v1.tar+gzip"
+    elif comp == "zstd":
+        data = subprocess.run(["zstd", "-q", "-c"], input=raw, stdout=subprocess.PIPE, check=True).stdout
+        mt = "application/vnd.oci.image.layer.v1.tar+zstd"
+    else:
+        data, mt = raw, "application/vnd.oci.image.layer.v1.tar"
+    layers.append({"mediaType": mt, "size": len(data), "digest": put_blob(data)})
+cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                  "rootfs": {"type": "layers", "diff_ids": diff_ids}}).encode()
+cd = put_blob(cfg)
+man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                  "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": len(cfg), "digest": cd},
+                  "layers": layers}).encode()
+urllib.request.urlopen(urllib.request.Request("http://%s/v2/t/mix/manifests/1" % reg, data=man, method="PUT",
+                                              headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"}))
+print(cd)
+EOF
+)
+  run $CD pull "$REG/t/mix:1"
+  [ "$status" -eq 0 ]
+  [ "$(image_id "$REG/t/mix:1")" = "$cfg" ]
+  [ "$(layer_dirs)" -eq 5 ]
+  # the files are there, each in its own layer
+  for i in 0 1 2; do
+    [ "$(find "$T/root/overlay2" -path "*/diff/f$i" | wc -l)" -eq 1 ]
+  done
+}
+
 @test "a multi-platform index resolves to this host's platform" {
   start_registry reg
   $CD tag busybox "$REG/t/bb:amd"
@@ -250,6 +302,17 @@ EOF
   run $CD pull "$REG/t/bb:1"
   [ "$status" -eq 0 ]
   [ "$(image_id "$REG/t/bb:1")" = "$ID" ]
+  # the docker CLI logs in through POST /auth and sends X-Registry-Auth
+  if [ -x /usr/local/bin/docker ]; then
+    run env DOCKER_CONFIG="$T/dcfg" $DOCKER login -u alice -p nope "$REG"
+    [ "$status" -ne 0 ]
+    run env DOCKER_CONFIG="$T/dcfg" $DOCKER login -u alice -p s3cret "$REG"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"Login Succeeded"* ]]
+    $CD tag "$REG/t/bb:1" "$REG/t/dk:1"
+    run env DOCKER_CONFIG="$T/dcfg" $DOCKER push "$REG/t/dk:1"
+    [ "$status" -eq 0 ]
+  fi
   run $CD logout "$REG"
   [[ "$output" == *"Removing login credentials for $REG"* ]]
   $CD rmi "$REG/t/bb:1"
