@@ -409,6 +409,26 @@ restart_daemon() {
   [ "$(image_id "$R/t/bb:1")" = "$ID" ]
 }
 
+@test "a registry mirror serves docker.io names (the hub itself is never contacted)" {
+  start_registry reg
+  $CD tag busybox "$REG/library/busybox:mirrored"
+  $CD push "$REG/library/busybox:mirrored" >/dev/null
+  $CD rmi "$REG/library/busybox:mirrored"
+  $CD rmi -f busybox
+  # the hub points at a closed loopback port: only the mirror can answer
+  restart_daemon CDAEMON_HUB_HOST=127.0.0.1:9 -- --registry-mirror "http://$REG"
+  run $CD pull busybox:mirrored
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Downloaded newer image for busybox:mirrored"* ]]
+  [ "$(image_id busybox:mirrored)" = "$ID" ]
+  [[ "$(api http://d/images/busybox:mirrored/json | json RepoDigests.0)" == "busybox@sha256:"* ]]
+  # without the mirror the (fake) hub is unreachable: a clear error
+  restart_daemon CDAEMON_HUB_HOST=127.0.0.1:9 --
+  run $CD pull busybox:other
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"127.0.0.1:9"* ]]
+}
+
 @test "the docker CLI pushes to and pulls from a loopback registry" {
   [ -x /usr/local/bin/docker ] || skip "no docker CLI"
   start_registry reg
