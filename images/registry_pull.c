@@ -59,7 +59,7 @@ say (struct pull *p, const char *status, const char *id, int64_t cur, int64_t to
       json_object_object_add (pd, "total", json_object_new_int64 (total));
       json_object_object_add (o, "progressDetail", pd);
     }
-  else
+  else if (id && strncmp (status, "Pulling from", 12) != 0)
     json_object_object_add (o, "progressDetail", json_object_new_object ());
   if (id)
     json_object_object_add (o, "id", json_object_new_string (id));

@@ -94,7 +94,8 @@ tmp_left() { find "$T/root/tmp" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
   $CD rmi "$REG/t/bb:1"
   $CD rmi -f busybox
   out=$(api -X POST "http://d/images/create?fromImage=$REG/t/bb&tag=1")
-  [[ "$out" == *'"status":"Pulling from t/bb","progressDetail":{},"id":"1"'* ]]
+  [[ "$out" == *'{"status":"Pulling from t/bb","id":"1"}'* ]]
+  [[ "$out" == *'{"status":"Status: Downloaded newer image for '"$REG"'/t/bb:1"}'* ]]
   [[ "$out" == *'"status":"Pulling fs layer"'* ]]
   [[ "$out" == *'"status":"Downloading","progressDetail":{"current":'* ]]
   [[ "$out" == *'"status":"Pull complete"'* ]]
