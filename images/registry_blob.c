@@ -81,6 +81,7 @@ start (struct reg_blob *b)
   curl_easy_setopt (b->e, CURLOPT_WRITEFUNCTION, on_data);
   curl_easy_setopt (b->e, CURLOPT_WRITEDATA, b);
   curl_easy_setopt (b->e, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt (b->e, CURLOPT_BUFFERSIZE, 256L * 1024); /* fewer, larger chunks */
   if (b->got > 0)
     curl_easy_setopt (b->e, CURLOPT_RESUME_FROM_LARGE, (curl_off_t) b->got);
   b->done = false;
