@@ -127,10 +127,7 @@ int
 reg_auth (struct reg_sess *s, const char *www, struct cd_err *err)
 {
   if (strncasecmp (www, "Basic", 5) == 0)
-    {
-      s->basic = true;
-      return basic (s, err);
-    }
+    return basic (s, err);
   if (strncasecmp (www, "Bearer", 6) != 0)
     return cd_err_set (err, EACCES, "unsupported authentication scheme: %s", www);
   cleanup_free char *realm = param (www, "realm");
@@ -252,8 +249,6 @@ reg_close (struct reg_sess *s)
   free (s->repo);
   free (s->cafile);
   free (s->authz);
-  free (s->realm);
-  free (s->service);
   free (s);
 }
 

@@ -19,8 +19,6 @@ struct reg_sess
   const struct img_reg_creds *cr;
   pthread_mutex_t lock;
   char *authz;     /* "Authorization: Bearer x" / "Authorization: Basic x" */
-  char *realm, *service; /* Bearer challenge */
-  bool basic;      /* Basic challenge */
 };
 
 struct reg_resp
