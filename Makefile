@@ -6,7 +6,7 @@ BIN ?= bin
 SAN ?=
 CC ?= gcc
 
-PKGS_DAEMON := libmicrohttpd json-c sqlite3 libuv libarchive libcrypto libsystemd
+PKGS_DAEMON := libmicrohttpd json-c sqlite3 libuv libarchive libcrypto libsystemd libcurl
 # cdctl links no libcurl and no libcrypto: each costs its start-up time
 # (Debian's libcurl alone, with its 30 libraries, ~17 ms per run).
 PKGS_CLIENT := json-c

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "api/job.h"
+#include "api/registry.h"
 #include "api/router.h"
 #include "api/stream.h"
 #include "daemon/events.h"
@@ -242,7 +243,7 @@ h_create (struct api_req *req)
 {
   const char *image = api_query (req, "fromImage"), *src = api_query (req, "fromSrc");
   if (image && *image)
-    return api_reply_error (req, 500, "pulling images is not implemented yet: %s", image);
+    return api_registry_pull (req, image);
   if (src == NULL || *src == '\0')
     return api_reply_error (req, 400, "fromImage or fromSrc must be given");
   if (strcmp (src, "-") != 0)

@@ -16,6 +16,7 @@ static const struct api_route *const tables[] = {
   api_exec_routes,
   api_stats_routes,
   api_metrics_routes,
+  api_registry_routes,
 };
 
 int

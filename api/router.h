@@ -20,6 +20,7 @@ int api_resize_params (struct api_req *req, long *h, long *w);
 int api_attach_logs (struct api_req *req);
 extern const struct api_route api_stats_routes[];
 extern const struct api_route api_metrics_routes[];
+extern const struct api_route api_registry_routes[];
 
 /* Strips an optional /v1.NN prefix. Returns 0 with *minor set, or -EINVAL with
  * a Docker-shaped message in err (too new / too old / malformed). */

@@ -17,6 +17,7 @@ DPID=
 DOCKER_OK=0
 cleanup() {
   set +e
+  [ -n "${REG_PID:-}" ] && kill "$REG_PID" 2>/dev/null
   if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
     for id in $(api "http://d/containers/json?all=1" | $PY -c 'import json,sys; print(" ".join(c["Id"] for c in json.load(sys.stdin)))' 2>/dev/null); do
       api -X DELETE "http://d/containers/$id?force=1" >/dev/null
@@ -118,6 +119,7 @@ rm -f "$W/big.tar"
 
 . bench/containers.sh
 . bench/stats.sh
+. bench/registry.sh
 
 mkdir -p bench/results
 {

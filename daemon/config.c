@@ -26,6 +26,9 @@ enum
   OPT_INIT,
   OPT_INIT_PATH,
   OPT_METRICS_ADDR,
+  OPT_INSECURE_REG,
+  OPT_REG_MIRROR,
+  OPT_MAX_DL,
 };
 
 /* Flags given on the command line, applied after the file. */
@@ -36,6 +39,8 @@ struct flag_values
   bool init;
   const char *init_path;
   const char *metrics_addr;
+  json_object *registries; /* {"insecure": [...], "mirrors": [...]} from the flags */
+  int max_downloads;
 };
 
 static void
@@ -58,6 +63,9 @@ usage (FILE *f)
            "      --init                  Run an init inside containers (reaps, forwards signals)\n"
            "      --init-path string      Path to the init binary (default: cdinit next to cdaemon)\n"
            "      --metrics-addr string   Also serve /metrics on this TCP address (127.0.0.1:9323)\n"
+           "      --insecure-registry host  Plain HTTP / unverified TLS for a registry\n"
+           "      --registry-mirror url   A mirror tried first for docker.io\n"
+           "      --max-concurrent-downloads n  Parallel layer downloads (default 3)\n"
            "  -h, --help                  Print this help\n"
            "  -v, --version               Print the version\n",
            CD_DEFAULT_HOST, CD_DEFAULT_ROOT, CD_DEFAULT_EXEC_ROOT, CD_DEFAULT_CONFIG,
@@ -73,6 +81,17 @@ set_str (char **dst, const char *v)
   free (*dst);
   *dst = n;
   return 0;
+}
+
+static void
+reg_flag (struct flag_values *fv, const char *key, const char *v)
+{
+  json_object *a;
+  if (fv->registries == NULL)
+    fv->registries = json_object_new_object ();
+  if (!json_object_object_get_ex (fv->registries, key, &a))
+    json_object_object_add (fv->registries, key, a = json_object_new_array ());
+  json_object_array_add (a, json_object_new_string (v));
 }
 
 static int
@@ -94,6 +113,9 @@ parse_flags (int argc, char **argv, struct flag_values *fv, struct cd_err *err)
     { "init", no_argument, NULL, OPT_INIT },
     { "init-path", required_argument, NULL, OPT_INIT_PATH },
     { "metrics-addr", required_argument, NULL, OPT_METRICS_ADDR },
+    { "insecure-registry", required_argument, NULL, OPT_INSECURE_REG },
+    { "registry-mirror", required_argument, NULL, OPT_REG_MIRROR },
+    { "max-concurrent-downloads", required_argument, NULL, OPT_MAX_DL },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
@@ -118,6 +140,11 @@ parse_flags (int argc, char **argv, struct flag_values *fv, struct cd_err *err)
         case OPT_INIT: fv->init = true; break;
         case OPT_INIT_PATH: fv->init_path = optarg; break;
         case OPT_METRICS_ADDR: fv->metrics_addr = optarg; break;
+        case OPT_INSECURE_REG:
+        case OPT_REG_MIRROR:
+          reg_flag (fv, c == OPT_INSECURE_REG ? "insecure" : "mirrors", optarg);
+          break;
+        case OPT_MAX_DL: fv->max_downloads = atoi (optarg); break;
         case 'h': usage (stdout); return 1;
         case 'v': printf ("cdaemon version %s, API 1.41\n", CD_VERSION_STRING); return 1;
         case ':':
@@ -237,6 +264,22 @@ apply_file_key (struct cd_config *c, const char *key, json_object *v, struct cd_
       *(key[11] == 'a' ? &c->events_max_age : &c->events_max_count) = json_object_get_int64 (v);
       return 0;
     }
+  if (strcmp (key, "insecure-registries") == 0 || strcmp (key, "registry-mirrors") == 0)
+    {
+      if (!json_object_is_type (v, json_type_array))
+        return cd_err_set (err, EINVAL, "config: `%s` must be an array", key);
+      json_object **dst = key[0] == 'i' ? &c->insecure_registries : &c->registry_mirrors;
+      json_object_put (*dst);
+      *dst = json_object_get (v);
+      return 0;
+    }
+  if (strcmp (key, "max-concurrent-downloads") == 0)
+    {
+      if (!json_object_is_type (v, json_type_int) || json_object_get_int (v) < 1)
+        return cd_err_set (err, EINVAL, "config: `%s` must be a positive number", key);
+      c->max_downloads = json_object_get_int (v);
+      return 0;
+    }
   if (strcmp (key, "shutdown-timeout") == 0)
     {
       if (!json_object_is_type (v, json_type_int) || json_object_get_int (v) < 0)
@@ -306,6 +349,19 @@ apply_flags (struct cd_config *c, const struct flag_values *fv, struct cd_err *e
     r |= set_str (&c->metrics_addr, fv->metrics_addr);
   if (fv->init)
     c->init = true;
+  if (fv->max_downloads > 0)
+    c->max_downloads = fv->max_downloads;
+  json_object *ra;
+  if (fv->registries && json_object_object_get_ex (fv->registries, "insecure", &ra))
+    {
+      json_object_put (c->insecure_registries);
+      c->insecure_registries = json_object_get (ra);
+    }
+  if (fv->registries && json_object_object_get_ex (fv->registries, "mirrors", &ra))
+    {
+      json_object_put (c->registry_mirrors);
+      c->registry_mirrors = json_object_get (ra);
+    }
   if (fv->group)
     {
       r |= set_str (&c->group, fv->group);
@@ -354,9 +410,10 @@ cd_config_load (struct cd_config *c, int argc, char **argv, struct cd_err *err)
     return cd_err_set (err, ENOMEM, "out of memory");
   struct flag_values fv = { 0 };
   int r = parse_flags (argc, argv, &fv, err);
+  if (r == 0 && (r = load_file (c, explicit_path, err)) == 0)
+    r = apply_flags (c, &fv, err);
+  json_object_put (fv.registries);
   if (r != 0)
-    return r;
-  if ((r = load_file (c, explicit_path, err)) < 0 || (r = apply_flags (c, &fv, err)) < 0)
     return r;
   return validate (c, err);
 }
@@ -390,6 +447,8 @@ cd_config_free (struct cd_config *c)
   free (c->metrics_addr);
   json_object_put (c->log_opts);
   json_object_put (c->default_pools);
+  json_object_put (c->insecure_registries);
+  json_object_put (c->registry_mirrors);
   memset (c, 0, sizeof *c);
 }
 

@@ -35,6 +35,9 @@ struct cd_config
   char *metrics_addr;         /* metrics-addr: "127.0.0.1:9323", NULL: off */
   int64_t events_max_count;   /* events-max-count: events kept in the store */
   int64_t events_max_age;     /* events-max-age: seconds an event is kept (0: no limit) */
+  json_object *insecure_registries; /* insecure-registries / --insecure-registry */
+  json_object *registry_mirrors;    /* registry-mirrors / --registry-mirror */
+  int max_downloads;                /* max-concurrent-downloads (0: 3) */
 };
 
 /* Parses argv (flags win) and the config file. Returns 1 when --help or

@@ -159,6 +159,31 @@ names_id (const char *name, const char *id)
   return img_ref_is_id_prefix (name) && strncmp (id + 7, hex, strlen (hex)) == 0;
 }
 
+/* As Docker: when the last tag of a repository goes, so do the digest
+ * references (RepoDigests, "repo@sha256:...") of that repository. */
+static int
+untag_repo_digests (struct img_store *is, const char *tag_ref, const struct tag_list *tags,
+                    json_object *report, int *left, struct cd_err *err)
+{
+  const char *slash = strrchr (tag_ref, '/'), *colon = strrchr (slash ? slash : tag_ref, ':');
+  size_t rl = colon ? (size_t) (colon - tag_ref) : strlen (tag_ref);
+  for (int i = 0; i < tags->n; i++)
+    if (strcmp (tags->refs[i], tag_ref) != 0 && strchr (tags->refs[i], '@') == NULL
+        && strncmp (tags->refs[i], tag_ref, rl) == 0 && tags->refs[i][rl] == ':')
+      return 0; /* another tag of the repository stays */
+  for (int i = 0; i < tags->n; i++)
+    {
+      if (strncmp (tags->refs[i], tag_ref, rl) != 0 || tags->refs[i][rl] != '@')
+        continue;
+      int r = store_tag_delete (is->db, tags->refs[i], err);
+      if (r < 0)
+        return r;
+      report_untag (report, tags->refs[i]);
+      (*left)--;
+    }
+  return 0;
+}
+
 /* Docker's rules: by reference, untag it and delete the image only when that
  * was its last name; by ID, untag everything and delete (several names need
  * force). An image a container uses is never deleted: forced, it is untagged. */
@@ -191,14 +216,18 @@ remove_locked (struct img_store *is, const char *name, const char *id, bool forc
                       " referenced in multiple repositories", id + 7);
       goto out;
     }
+  int left = tags.n;
   for (int i = 0; i < tags.n && r == 0; i++)
     {
       if (full && strcmp (full, tags.refs[i]) != 0)
         continue;
       if ((r = store_tag_delete (is->db, tags.refs[i], err)) == 0)
         report_untag (report, tags.refs[i]);
+      left--;
     }
-  bool names_left = full != NULL && tags.n > 1;
+  if (r == 0 && full && strchr (full, '@') == NULL)
+    r = untag_repo_digests (is, full, &tags, report, &left, err);
+  bool names_left = full != NULL && left > 0;
   if (r == 0 && !names_left && users == 0)
     r = delete_image_locked (is, id, report, err);
 out:

@@ -10,6 +10,7 @@ PKGS=(
   bats busybox-static systemd iproute2 iptables
   xz-utils zstd gzip tar procps util-linux attr
   crun runc tmux prometheus
+  docker-registry apache2-utils openssl python3-jwt python3-cryptography
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -7,6 +7,9 @@ IMAGES=$PROJ/build/images
 # Debian's python3 (a pyenv shim on PATH may cost most of a second per call).
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
+# Tests never reach the internet: docker.io pulls (a docker CLI `create` of a
+# missing image pulls it) go to a closed loopback port instead.
+export CDAEMON_HUB_HOST=${CDAEMON_HUB_HOST:-127.0.0.1:9}
 
 # start_daemon [extra cdaemon flags...]: sets T, SOCK, DPID, CD (cdctl), DOCKER.
 start_daemon() {
