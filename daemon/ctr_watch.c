@@ -27,6 +27,7 @@ struct watch
   char buf[8192];
   size_t len;
   bool open;
+  pid_t mon_pid;       /* the monitor of the run watched (0: unknown) */
 };
 
 struct waiter
@@ -71,6 +72,19 @@ get (json_object *o, const char *k)
   return v;
 }
 
+static void exited_run (struct cd_daemon *d, const char *id, pid_t mon_pid);
+
+/* The pid in the container's monitor.pid, 0 when there is none. */
+static pid_t
+monitor_pid (struct cd_daemon *d, const char *id)
+{
+  char path[4300];
+  snprintf (path, sizeof path, "%s/containers/%s/monitor.pid", d->cfg.exec_root, id);
+  cleanup_free char *text = NULL;
+  struct cd_err err;
+  return cd_read_file (path, &text, NULL, &err) == 0 ? (pid_t) atoi (text) : 0;
+}
+
 static void
 watch_closed (uv_handle_t *h)
 {
@@ -100,9 +114,10 @@ watch_end (struct watch *w)
 {
   char id[65];
   struct cd_daemon *d = w->d;
+  pid_t mon = w->mon_pid;
   memcpy (id, w->id, sizeof id);
   watch_drop (w);
-  ctr_exited (d, id);
+  exited_run (d, id, mon);
 }
 
 static void
@@ -168,6 +183,7 @@ ctr_watch_start (struct cd_daemon *d, const char *id)
     return;
   w->d = d;
   snprintf (w->id, sizeof w->id, "%s", id);
+  w->mon_pid = monitor_pid (d, id);
   uv_pipe_init (d->loop, &w->pipe, 0);
   w->open = true;
   w->pipe.data = w;
@@ -243,7 +259,7 @@ should_restart (json_object *hc, json_object *st, int code, int count)
   return strcmp (name, "on-failure") == 0 && code != 0 && (max == 0 || count < max);
 }
 
-static void exit_retry (struct cd_daemon *d, const char *id);
+static void exit_retry (struct cd_daemon *d, const char *id, pid_t mon_pid);
 
 static void
 after_exit (struct cd_daemon *d, const struct store_container *c, json_object *hc,
@@ -284,14 +300,25 @@ emit_die (struct cd_daemon *d, const struct store_container *c, int code, bool o
 void
 ctr_exited (struct cd_daemon *d, const char *id)
 {
+  exited_run (d, id, 0);
+}
+
+/* The end of the run whose monitor was mon_pid (0: the current run). A
+ * notice about an earlier run (its watch or retry outlived a stop, and a
+ * start followed) is ignored: the new run has a monitor of its own. */
+static void
+exited_run (struct cd_daemon *d, const char *id, pid_t mon_pid)
+{
   struct store_container c;
   struct cd_err err;
   if (store_container_find (d->store, id, &c, &err) < 0)
     return;
-  if (strcmp (c.state, "running") != 0 && strcmp (c.state, "paused") != 0)
+  pid_t cur = mon_pid > 0 ? monitor_pid (d, c.id) : 0;
+  if ((strcmp (c.state, "running") != 0 && strcmp (c.state, "paused") != 0)
+      || (cur > 0 && cur != mon_pid))
     {
       store_container_clear (&c);
-      return; /* recorded already */
+      return; /* recorded already, or a newer run */
     }
   char path[4300], fin[64];
   snprintf (path, sizeof path, "%s/containers/%s/exit.json", d->cfg.exec_root, c.id);
@@ -300,7 +327,7 @@ ctr_exited (struct cd_daemon *d, const char *id)
   if (ex == NULL && ctr_monitor_alive (d, c.id))
     {
       /* The monitor is still finishing: exit.json comes right before it goes. */
-      exit_retry (d, c.id);
+      exit_retry (d, c.id, mon_pid);
       store_container_clear (&c);
       return;
     }
@@ -492,6 +519,7 @@ struct exit_retry
 {
   struct cd_daemon *d;
   char id[65];
+  pid_t mon_pid;
   uv_timer_t timer;
 };
 
@@ -505,17 +533,18 @@ static void
 on_exit_retry (uv_timer_t *t)
 {
   struct exit_retry *r = t->data;
-  ctr_exited (r->d, r->id);
+  exited_run (r->d, r->id, r->mon_pid);
   uv_close ((uv_handle_t *) &r->timer, exit_retry_closed);
 }
 
 static void
-exit_retry (struct cd_daemon *d, const char *id)
+exit_retry (struct cd_daemon *d, const char *id, pid_t mon_pid)
 {
   struct exit_retry *r = calloc (1, sizeof *r);
   if (r == NULL)
     return;
   r->d = d;
+  r->mon_pid = mon_pid;
   snprintf (r->id, sizeof r->id, "%s", id);
   r->timer.data = r;
   uv_timer_init (d->loop, &r->timer);

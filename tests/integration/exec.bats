@@ -40,8 +40,8 @@ teardown() { cleanup_daemon; }
   for i in $(seq 100); do [ "$(api http://d/exec/$eid/json | json ExitCode)" = 7 ] && break; sleep 0.1; done
   [ "$(api http://d/exec/$eid/json | json ExitCode)" = 7 ]
   [ "$(status POST /exec/$eid/start -H 'Content-Type: application/json' -d '{"Detach":true}')" = 409 ]
-  api "http://d/events?since=0&until=$(date +%s)" | grep -q '"exec_die"\|exec_die'
-  api "http://d/events?since=0&until=$(date +%s)" | grep -q 'exec_create: sh -c'
+  api "http://d/events?since=0&until=$(( $(date +%s) + 1 ))" | grep -q '"exec_die"\|exec_die'
+  api "http://d/events?since=0&until=$(( $(date +%s) + 1 ))" | grep -q 'exec_create: sh -c'
   # bad input
   [ "$(status POST /containers/ex1/exec -H 'Content-Type: application/json' -d '{"Cmd":[]}')" = 400 ]
   api -X POST -H 'Content-Type: application/json' -d '{}' http://d/containers/ex1/exec | grep -q 'No exec command specified'

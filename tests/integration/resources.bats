@@ -27,7 +27,7 @@ count_ctrs() { api 'http://d/containers/json?all=1' | "$PY" -c 'import sys,json;
   [ "$status" -eq 137 ]
   [ "$(api http://d/containers/oom/json | json State.OOMKilled)" = True ]
   [ "$(api http://d/containers/oom/json | json State.ExitCode)" = 137 ]
-  api "http://d/events?until=$(date +%s)&filters=%7B%22event%22%3A%5B%22oom%22%5D%7D" | grep -q '"oom"'
+  api "http://d/events?until=$(( $(date +%s) + 1 ))&filters=%7B%22event%22%3A%5B%22oom%22%5D%7D" | grep -q '"oom"'
 }
 
 @test "limits reach the v1 cgroup files and inspect shows them" {
@@ -145,7 +145,7 @@ count_ctrs() { api 'http://d/containers/json?all=1' | "$PY" -c 'import sys,json;
   $CD create --name cr busybox true >/dev/null
   [ "$(status POST /containers/cr/pause)" = 409 ]
   api -X POST http://d/containers/cr/pause | grep -q "is not running"
-  api "http://d/events?since=$since&until=$(date +%s)&filters=%7B%22container%22%3A%5B%22pz%22%5D%7D" >"$T/ev"
+  api "http://d/events?since=$since&until=$(( $(date +%s) + 1 ))&filters=%7B%22container%22%3A%5B%22pz%22%5D%7D" >"$T/ev"
   grep -q '"Action":"pause"' "$T/ev" && grep -q '"Action":"unpause"' "$T/ev"
 }
 
