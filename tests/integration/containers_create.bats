@@ -115,7 +115,7 @@ ctr_dirs() { find "$T/root/overlay2" -mindepth 1 -maxdepth 1 -name "$1*" | wc -l
   orphan=$(printf 'f%.0s' $(seq 64))
   mkdir -p "$T/root/overlay2/$orphan/diff" "$T/root/overlay2/$orphan-init/diff"
   stop_daemon
-  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" >>"$T/daemon.log" 2>&1 &
+  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" --cgroup-parent "$TEST_CGP" >>"$T/daemon.log" 2>&1 &
   DPID=$!
   wait_ping
   [ "$(api http://d/containers/web/json | json Id)" = "$id" ]

@@ -52,7 +52,7 @@ wait_state() { # wait_state NAME STATUS
   pid=$(state bb Pid)
   [ "$pid" -gt 0 ]
   kill -0 "$pid"
-  [ -d "/sys/fs/cgroup/memory/cdaemon/$id" ] || [ -d "/sys/fs/cgroup/cdaemon/$id" ]
+  [ -d "/sys/fs/cgroup/memory/$TEST_CGP/$id" ] || [ -d "/sys/fs/cgroup/$TEST_CGP/$id" ]
   [ "$(status POST /containers/bb/start)" = 304 ]
   start=$(date +%s%N)
   [ "$(status POST '/containers/bb/stop?t=1')" = 204 ]
@@ -61,8 +61,8 @@ wait_state() { # wait_state NAME STATUS
   wait_state bb exited
   [ "$(state bb ExitCode)" = 137 ]
   ! kill -0 "$pid" 2>/dev/null
-  for i in $(seq 40); do [ ! -d "/sys/fs/cgroup/memory/cdaemon/$id" ] && break; sleep 0.05; done
-  [ ! -d "/sys/fs/cgroup/memory/cdaemon/$id" ]
+  for i in $(seq 40); do [ ! -d "/sys/fs/cgroup/memory/$TEST_CGP/$id" ] && break; sleep 0.05; done
+  [ ! -d "/sys/fs/cgroup/memory/$TEST_CGP/$id" ]
 }
 
 @test "kill delivers a signal; not running is a 409; a bad signal a 400" {
@@ -212,6 +212,6 @@ PY
     # whatever the order, once both answered nothing of it may run
     [ "$(status GET "/containers/$id/json")" = 404 ]
     ! pgrep -f -- "--bundle $T/run/containers/$id" >/dev/null
-    [ -z "$(ls -d /sys/fs/cgroup/*/cdaemon/$id 2>/dev/null)" ]
+    [ -z "$(ls -d /sys/fs/cgroup/*/$TEST_CGP/$id 2>/dev/null)" ]
   done
 }

@@ -60,7 +60,7 @@ child = [r for r in rows if r[2] == pid]
 assert len(child) == 1 and child[0][7] == "sleep 100", rows   # the last field keeps its space
 EOF
   # exactly the processes of the container's cgroup (v1 pids hierarchy or v2)
-  for d in /sys/fs/cgroup/pids/cdaemon/$id /sys/fs/cgroup/cdaemon/$id; do
+  for d in /sys/fs/cgroup/pids/$TEST_CGP/$id /sys/fs/cgroup/$TEST_CGP/$id; do
     [ -f "$d/cgroup.procs" ] && { procs=$(sort -n "$d/cgroup.procs" | tr '\n' ' '); break; }
   done
   [ -n "$procs" ]

@@ -100,7 +100,7 @@ teardown() { cleanup_daemon; }
   grep -q 'got one' "$T/b.out"
   $CD run -d -i --name at2 busybox sh -c 'while read l; do echo got $l; done' >/dev/null
   kill -9 "$DPID"; wait "$DPID" 2>/dev/null || true
-  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" --log-level debug >>"$T/daemon.log" 2>&1 &
+  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" --cgroup-parent "$TEST_CGP" --log-level debug >>"$T/daemon.log" 2>&1 &
   DPID=$!
   wait_ping
   [ "$( (echo two; sleep 0.5) | timeout 5 $CD attach at2 | head -1)" = "got two" ]

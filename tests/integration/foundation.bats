@@ -40,7 +40,7 @@ teardown() { cleanup_daemon; }
 @test "the engine ID is kept across restarts" {
   id1=$(api http://d/info | json ID)
   stop_daemon
-  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" >>"$T/daemon.log" 2>&1 &
+  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" --cgroup-parent "$TEST_CGP" >>"$T/daemon.log" 2>&1 &
   DPID=$!
   wait_ping
   [ "$(api http://d/info | json ID)" = "$id1" ]
@@ -97,7 +97,7 @@ teardown() { cleanup_daemon; }
   [ "$(status GET '/events?filters=%7B%22bogus%22%3A%5B%22x%22%5D%7D')" = 400 ]
   # history survives a restart
   stop_daemon
-  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" >>"$T/daemon.log" 2>&1 &
+  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" --cgroup-parent "$TEST_CGP" >>"$T/daemon.log" 2>&1 &
   DPID=$!
   wait_ping
   run timeout 5 curl -s --unix-socket "$SOCK" "http://d/events?since=$start&until=$until"
@@ -107,7 +107,7 @@ teardown() { cleanup_daemon; }
 @test "SIGHUP reloads the log level from the config file" {
   stop_daemon
   echo '{"log-level": "info"}' >"$T/daemon.json"
-  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" --config "$T/daemon.json" >>"$T/daemon.log" 2>&1 &
+  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" --cgroup-parent "$TEST_CGP" --config "$T/daemon.json" >>"$T/daemon.log" 2>&1 &
   DPID=$!
   wait_ping
   [ "$(api http://d/cdaemon/log-level | json Level)" = info ]

@@ -18,13 +18,37 @@ start_daemon() {
     T=$(mktemp -d /tmp/cdtest.XXXXXX)
   fi
   SOCK=$T/cd.sock
+  # a cgroup parent of its own (a later --cgroup-parent in "$@" wins): what
+  # a test leaves running is found and ended by cleanup_daemon
+  TEST_CGP=cdtest-${T##*.}
+  local prev=
+  for a in "$@"; do [ "$prev" = --cgroup-parent ] && TEST_CGP=$a; prev=$a; done
   "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" \
-    --log-level debug "$@" >"$T/daemon.log" 2>&1 &
+    --cgroup-parent "cdtest-${T##*.}" --log-level debug "$@" >"$T/daemon.log" 2>&1 &
   DPID=$!
   wait_ping || { echo "daemon did not start:"; cat "$T/daemon.log"; return 1; }
   CD="$BIN_DIR/cdctl -H unix://$SOCK"
   DOCKER="/usr/local/bin/docker -H unix://$SOCK"
-  export T SOCK DPID CD DOCKER
+  export T SOCK DPID CD DOCKER TEST_CGP
+}
+
+# kill_test_cgroups: SIGKILL every process left in the test daemon's cgroup
+# parent (containers outlive their daemon by design), then remove the groups.
+kill_test_cgroups() {
+  [ -n "${TEST_CGP:-}" ] || return 0
+  local i cg
+  for i in $(seq 50); do
+    cat /sys/fs/cgroup/*/"$TEST_CGP"/*/cgroup.procs /sys/fs/cgroup/"$TEST_CGP"/*/cgroup.procs 2>/dev/null |
+      xargs -r kill -9 2>/dev/null
+    [ -z "$(cat /sys/fs/cgroup/*/"$TEST_CGP"/*/cgroup.procs 2>/dev/null)" ] && break
+    sleep 0.1
+  done
+  for cg in /sys/fs/cgroup/*/"$TEST_CGP" /sys/fs/cgroup/"$TEST_CGP"; do
+    [ -d "$cg" ] || continue
+    find "$cg" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+    rmdir "$cg" 2>/dev/null
+  done
+  TEST_CGP=
 }
 
 wait_ping() {
@@ -56,6 +80,7 @@ cleanup_daemon() {
     tail -n 60 "$T/daemon.log" | sed 's/^/# /'
   fi
   stop_daemon || true
+  kill_test_cgroups
   if [ -n "${T:-}" ] && [ -d "$T" ]; then
     grep " $T" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
       umount -l "$m" 2>/dev/null

@@ -180,7 +180,7 @@ PY
   load_tar "$IMAGES/busybox.tar" >/dev/null
   id=$(image_id busybox)
   stop_daemon
-  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" >>"$T/daemon.log" 2>&1 &
+  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" --cgroup-parent "$TEST_CGP" >>"$T/daemon.log" 2>&1 &
   DPID=$!
   wait_ping
   [ "$(image_id busybox)" = "$id" ]

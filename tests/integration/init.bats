@@ -25,7 +25,7 @@ kids() {
 # restart_daemon ARGS...: the same root, with other daemon flags
 restart_daemon() {
   stop_daemon
-  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" --log-level debug \
+  "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" --cgroup-parent "$TEST_CGP" --log-level debug \
     "$@" >>"$T/daemon.log" 2>&1 &
   DPID=$!
   wait_ping

@@ -380,6 +380,7 @@ restart_daemon() {
   [ "${1:-}" = -- ] && shift
   stop_daemon
   env "${envs[@]}" "$BIN_DIR/cdaemon" -H "unix://$SOCK" --root "$T/root" --exec-root "$T/run" \
+    --cgroup-parent "$TEST_CGP" \
     --log-level debug "$@" >>"$T/daemon.log" 2>&1 &
   DPID=$!
   wait_ping

@@ -18,7 +18,7 @@ teardown() {
 }
 
 cid() { $CD inspect -f '{{.Id}}' "$1" 2>/dev/null || api "http://d/containers/$1/json" | json Id; }
-cg() { cat "/sys/fs/cgroup/$1/cdaemon/$(api "http://d/containers/$2/json" | json Id)/$3"; }
+cg() { cat "/sys/fs/cgroup/$1/$TEST_CGP/$(api "http://d/containers/$2/json" | json Id)/$3"; }
 hc() { api "http://d/containers/$1/json" | json "HostConfig.$2"; }
 count_ctrs() { api 'http://d/containers/json?all=1' | "$PY" -c 'import sys,json; print(len(json.load(sys.stdin)))'; }
 
