@@ -6,9 +6,11 @@
 #include "daemon/containers.h"
 #include "daemon/ctr_df.h"
 #include "daemon/ctr_top.h"
+#include "daemon/volumes.h"
 #include "images/images.h"
 #include "images/views.h"
 #include "store/images.h"
+#include "store/volumes.h"
 
 /* Layers and how many images use each. */
 struct layer_use
@@ -149,6 +151,36 @@ fill_containers (struct cd_daemon *d, json_object *ctrs, json_object *images)
     }
 }
 
+/* Every volume as GET /volumes shows it, with UsageData: the bytes under its
+ * mountpoint and the number of containers that use it. */
+static json_object *
+df_volumes (struct cd_daemon *d)
+{
+  json_object *vl = NULL, *arr = NULL;
+  struct cd_err ignore;
+  if (vol_list_json (d, NULL, &vl, &ignore) < 0
+      || !json_object_object_get_ex (vl, "Volumes", &arr))
+    {
+      json_object_put (vl);
+      return json_object_new_array ();
+    }
+  arr = json_object_get (arr);
+  json_object_put (vl);
+  for (size_t i = 0; i < json_object_array_length (arr); i++)
+    {
+      json_object *v = json_object_array_get_idx (arr, i), *u = json_object_new_object ();
+      json_object *mpo = NULL, *nameo = NULL;
+      json_object_object_get_ex (v, "Mountpoint", &mpo);
+      json_object_object_get_ex (v, "Name", &nameo);
+      const char *mp = json_object_get_string (mpo);
+      int refs = nameo ? store_volume_users (d->store, json_object_get_string (nameo), NULL) : -1;
+      json_object_object_add (u, "Size", json_object_new_int64 (mp ? ctr_path_size (mp) : -1));
+      json_object_object_add (u, "RefCount", json_object_new_int (refs < 0 ? -1 : refs));
+      json_object_object_add (v, "UsageData", u);
+    }
+  return arr;
+}
+
 int
 ctr_system_df (struct cd_daemon *d, json_object **out, struct cd_err *err)
 {
@@ -172,8 +204,7 @@ ctr_system_df (struct cd_daemon *d, json_object **out, struct cd_err *err)
   json_object_object_add (o, "LayersSize", json_object_new_int64 (ls.total));
   json_object_object_add (o, "Images", images);
   json_object_object_add (o, "Containers", ctrs);
-  /* Volumes: none are made yet by this engine; their UsageData comes with them. */
-  json_object_object_add (o, "Volumes", json_object_new_array ());
+  json_object_object_add (o, "Volumes", df_volumes (d));
   json_object_object_add (o, "BuildCache", json_object_new_array ());
   free (ls.v);
   *out = o;

@@ -61,6 +61,13 @@ dir_size (int dirfd, int depth)
 }
 
 int64_t
+ctr_path_size (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return fd < 0 ? 0 : dir_size (fd, 0);
+}
+
+int64_t
 ctr_rw_size (struct cd_daemon *d, const char *id)
 {
   struct img_ctr_dirs dirs;

@@ -51,5 +51,7 @@ int ctr_prune (struct cd_daemon *d, json_object *filters, struct ctr_pruned **ou
 void ctr_pruned_free (struct ctr_pruned *p, size_t n);
 /* Blocking: bytes of the container's writable layer (0 when unknown). */
 int64_t ctr_rw_size (struct cd_daemon *d, const char *id);
+/* Bytes of the regular files and links under a directory (0 when unreadable). */
+int64_t ctr_path_size (const char *path);
 
 #endif

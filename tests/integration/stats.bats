@@ -182,8 +182,9 @@ assert all(x['memory_stats']['usage'] > 0 for x in a)"
   ! grep -v '^#' "$T/m" | grep -vqE '^[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? [-+0-9.eE]+$'
 }
 
-@test "system df: sizes of layers, images, containers" {
+@test "system df: sizes of layers, images, containers, volumes" {
   run_bg d1 '["sh","-c","dd if=/dev/zero of=/big bs=1k count=300 2>/dev/null; sleep 1000"]' >/dev/null
+  $CD run --rm --network none -v dfvol:/data busybox sh -c 'head -c 12345 /dev/zero >/data/f'
   sleep 1
   api http://d/system/df | "$PY" -c "
 import sys, json; d = json.load(sys.stdin)
@@ -191,7 +192,9 @@ assert d['LayersSize'] > 0
 im = d['Images'][0]; assert im['Size'] > 0 and im['SharedSize'] == 0 and im['Containers'] == 1
 c = d['Containers'][0]; assert c['SizeRw'] >= 300 * 1024, c['SizeRw']
 assert c['SizeRootFs'] == c['SizeRw'] + im['Size']
-assert d['Volumes'] == [] and d['BuildCache'] == []"
+v = d['Volumes']; assert len(v) == 1 and v[0]['Name'] == 'dfvol', v
+assert v[0]['UsageData'] == {'Size': 12345, 'RefCount': 0}, v[0]['UsageData']
+assert d['BuildCache'] == []"
   run $CD system df
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" == "TYPE"*"TOTAL"*"ACTIVE"*"SIZE"*"RECLAIMABLE" ]]
@@ -201,6 +204,7 @@ assert d['Volumes'] == [] and d['BuildCache'] == []"
   run $DOCKER system df
   [ "$status" -eq 0 ]
   [[ "$output" == *"Containers"*"1"*"1"* ]]
+  [[ "$output" == *"Local Volumes"*"1"*"0"*"12.35kB"* ]]
 }
 
 @test "events: kill with signal, die with exitCode, stop, restart, rename; filters" {
