@@ -1,7 +1,6 @@
 # Sourced by bench/containers.sh: API throughput with bench/loadgen (HTTP/1.1
 # keep-alive over the Unix socket) and the container lifecycle in halves.
-#   api_load_cd / api_load_docker: /_ping and /containers/json?all=1 while
-#     NCTR containers exist on that engine (called from containers.sh);
+#   api_load_cd / api_load_docker: /_ping (the list's rate is in stats.sh);
 #   api_lifecycle: create+start and stop+rm through the API (bench/lifecycle.py),
 #     and NCTR detached starts 8-way parallel through the CLI.
 LOADGEN=${LOADGEN:-build/obj/loadgen}
@@ -20,39 +19,26 @@ docker_sock() {
 loadgen_field() { $PY -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
 api_load_cd() {
-  echo "bench: loadgen /_ping and /containers/json ($LOAD_CONNS connections, ${LOAD_SECS}s each)"
+  echo "bench: loadgen /_ping ($LOAD_CONNS connections, ${LOAD_SECS}s)"
   CD_PING=$("$LOADGEN" -s "$SOCK" -c $LOAD_CONNS -d "$LOAD_SECS" /_ping)
-  CD_LIST=$("$LOADGEN" -s "$SOCK" -c $LOAD_CONNS -d "$LOAD_SECS" "/v1.41/containers/json?all=1")
 }
 
 DK_PING=
-DK_LIST=
 api_load_docker() {
   local s
   s=$(docker_sock)
   [ -n "$s" ] && [ -S "$s" ] || return 0
   echo "bench: loadgen against dockerd"
   DK_PING=$("$LOADGEN" -s "$s" -c $LOAD_CONNS -d "$LOAD_SECS" /_ping) || DK_PING=
-  DK_LIST=$("$LOADGEN" -s "$s" -c $LOAD_CONNS -d "$LOAD_SECS" "/v1.41/containers/json?all=1") || DK_LIST=
 }
 
 api_load_rows() {
-  local dp=missing dl=missing dp99=missing dl99=missing
+  local dp=missing dp99=missing
   if [ -n "$DK_PING" ]; then
     dp=$(loadgen_field "$DK_PING" rps); dp99=$(loadgen_field "$DK_PING" p99_ms)
   fi
-  if [ -n "$DK_LIST" ]; then
-    dl=$(loadgen_field "$DK_LIST" rps); dl99=$(loadgen_field "$DK_LIST" p99_ms)
-  fi
   row "GET /_ping, $LOAD_CONNS keep-alive connections" req/s "$(loadgen_field "$CD_PING" rps)" -- "$dp" "dockerd"
   row "GET /_ping p99" ms "$(loadgen_field "$CD_PING" p99_ms)" -- "$dp99" "dockerd"
-  row "GET /containers/json?all=1 with $NCTR containers" req/s "$(loadgen_field "$CD_LIST" rps)" -- "$dl" "dockerd ($NCTR containers)"
-  row "GET /containers/json?all=1 p99" ms "$(loadgen_field "$CD_LIST" p99_ms)" -- "$dl99" "dockerd"
-  if [ "$dl" != missing ]; then
-    NOTES+=("List: $(ratio "$(loadgen_field "$CD_LIST" rps)" "$dl" 1)x dockerd's rate with $NCTR containers each (target: 10x).")
-  else
-    NOTES+=("List: $(loadgen_field "$CD_LIST" rps) req/s with $NCTR containers; no dockerd reachable (DESIGN.md's anchor: 557 req/s with 50 containers; target: 10x).")
-  fi
 }
 
 # two columns of lifecycle.py into the rows; $1: the engine's socket, $2: runs

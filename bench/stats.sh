@@ -5,18 +5,9 @@
 #   - GET /containers/{id}/stats?stream=false latency (one keep-alive
 #     connection), against docker's (which waits for two samples);
 #   - GET /containers/json requests per second with 100 containers and 16
-#     keep-alive connections (curl --parallel), against docker's when a dockerd is reachable.
+#     keep-alive connections (bench/loadgen), against docker's when a dockerd is reachable.
 
 NSTATS=$([ "$QUICK" = 1 ] && echo 50 || echo 200)
-# rps SOCK PATH N: N GETs by curl over 16 parallel keep-alive connections; req/s
-rps() {
-  local cfg=$W/rps.cfg i t0 t1
-  for i in $(seq "$3"); do printf 'url = "http://d%s"\noutput = "/dev/null"\n' "$2"; done >"$cfg"
-  t0=$(date +%s.%N)
-  curl -s --no-progress-meter --unix-socket "$1" --parallel --parallel-max 16 --fail -K "$cfg" || return 1
-  t1=$(date +%s.%N)
-  $PY -c "print(round($3/($t1-$t0),1))"
-}
 metric() { api http://d/metrics | awk -v m="$1" '$1 == m {print $2}'; }
 proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
@@ -51,7 +42,7 @@ if [ "$DOCKER_OK" = 1 ]; then
   sleep 2
   dl=()
   for i in 1 2 3; do
-    dl+=("$(curl -s -o /dev/null -w '%{time_total}' --unix-socket /var/run/docker.sock "http://d/containers/$did/stats?stream=false" | $PY -c 'import sys; print(float(sys.stdin.read())*1000)')")
+    dl+=("$(curl -s -o /dev/null -w '%{time_total}' --unix-socket "$(docker_sock)" "http://d/containers/$did/stats?stream=false" | $PY -c 'import sys; print(float(sys.stdin.read())*1000)')")
   done
   DSTATS_MED=$(printf '%s\n' "${dl[@]}" | median)
   docker rm -f "$did" >/dev/null
@@ -62,11 +53,12 @@ row "GET /containers/{id}/stats?stream=false ($NSTATS running)" ms "${slat[@]}" 
 echo "bench: GET /containers/json, 100 containers, 16 connections"
 "${CD[@]}" ps -q | tail -n +101 | xargs -r "${CD[@]}" rm -f >/dev/null
 LIST_RPS=()
-for i in 1 2 3; do LIST_RPS+=("$(rps "$SOCK" /containers/json 1000)"); done
+list_rps() { loadgen_field "$("$LOADGEN" -s "$1" -c 16 -d "$LOAD_SECS" /v1.41/containers/json)" rps; }
+for i in 1 2 3; do LIST_RPS+=("$(list_rps "$SOCK")"); done
 DLIST=missing
-if [ "$DOCKER_OK" = 1 ]; then
+if [ "$DOCKER_OK" = 1 ] && [ -S "$(docker_sock)" ]; then
   for i in $(seq 100); do docker run -d --network none -l "cdbench=$W" busybox sleep 1000 >/dev/null; done
-  DLIST=$(rps /var/run/docker.sock /containers/json 300)
+  DLIST=$(list_rps "$(docker_sock)")
   docker ps -aq --filter "label=cdbench=$W" | xargs -r docker rm -f >/dev/null
 fi
 row "GET /containers/json, 100 containers, 16 keep-alive connections" req/s "${LIST_RPS[@]}" -- "$DLIST" "docker"
