@@ -492,7 +492,11 @@ ctr_monitor_alive (struct cd_daemon *d, const char *id)
         state[0] = '\0';
       fclose (f);
     }
-  return strstr (buf, "cdmon") != NULL && strstr (state, ") Z ") == NULL;
+  /* During the monitor's exec of cdmon-relay its cmdline reads empty for a
+   * moment (the new image's arguments are not set up yet) while its name
+   * (comm, in stat) is already the new one: either names a monitor. */
+  return (strstr (buf, "cdmon") != NULL || strncmp (state + strcspn (state, "("), "(cdmon", 6) == 0)
+         && strstr (state, ") Z ") == NULL;
 }
 
 void
@@ -533,7 +537,17 @@ static void
 on_exit_retry (uv_timer_t *t)
 {
   struct exit_retry *r = t->data;
-  exited_run (r->d, r->id, r->mon_pid);
+  char path[4300];
+  snprintf (path, sizeof path, "%s/containers/%s/exit.json", r->d->cfg.exec_root, r->id);
+  pid_t cur = monitor_pid (r->d, r->id);
+  if (r->mon_pid > 0 && cur > 0 && cur != r->mon_pid)
+    ; /* a newer run: its own watch reports it */
+  else if (access (path, F_OK) < 0 && ctr_monitor_alive (r->d, r->id))
+    /* still running (the notice came early): watch it again instead of
+     * polling; a monitor that is finishing refuses, and that ends here */
+    ctr_watch_start (r->d, r->id);
+  else
+    exited_run (r->d, r->id, r->mon_pid);
   uv_close ((uv_handle_t *) &r->timer, exit_retry_closed);
 }
 
