@@ -81,7 +81,7 @@ fi
 EXEC_CID=$("${CD[@]}" run -d --network none busybox sleep 1000)
 echo "bench: cdctl exec CID true x$LAT_RUNS"
 mapfile -t cdexec < <($PY bench/timeit.py "$LAT_RUNS" 2 "${CD[@]}" exec "$EXEC_CID" true)
-DEXEC_MED=
+DEXEC_MED=missing
 if [ "$DOCKER_OK" = 1 ]; then
   DCID=$(docker run -d --network none -l "cdbench=$W" busybox sleep 1000)
   mapfile -t dexec < <($PY bench/timeit.py "$LAT_RUNS" 2 docker exec "$DCID" true)
@@ -91,7 +91,7 @@ fi
 "${CD[@]}" rm -f "$EXEC_CID" >/dev/null
 EXEC_MED=$(printf '%s\n' "${cdexec[@]}" | median)
 row "exec CID true (cdctl, end to end)" ms "${cdexec[@]}" -- "$DEXEC_MED" "docker exec"
-if [ -n "$DEXEC_MED" ]; then
+if [ "$DEXEC_MED" != missing ]; then
   NOTES+=("Exec vs docker: \`docker exec CID true\` takes $(ratio "$DEXEC_MED" "$EXEC_MED" 1)x the time of \`cdctl exec\` (target: at least 5x).")
 else
   NOTES+=("Exec vs docker: no dockerd reachable; DESIGN.md's anchors (\`docker exec\` 69 ms, \`crun exec\` 5.6 ms) are $(ratio 69 "$EXEC_MED" 1)x / $(ratio 5.6 "$EXEC_MED" 1)x the time of \`cdctl exec\` ($EXEC_MED ms; target: at least 5x faster than docker).")
