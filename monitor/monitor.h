@@ -7,10 +7,11 @@
  *         [--log-max-file N] [--tty] [--stdin] [--sync-fd FD] [--seccomp-cache DIR]
  *
  * Start protocol: cdmon forks twice (the first child calls setsid; the
- * original process exits at once so the daemon reaps it), the monitor
+ * original process exits at once so the daemon reaps it), or once when it
+ * is a session leader already (the daemon spawns it so); the monitor
  * writes DIR/monitor.pid (temp + rename), listens on DIR/ctl.sock, starts the
- * container with rt_start and then writes ONE line of JSON to --sync-fd and
- * closes it:
+ * container with rt_start and then, before its exec of cdmon-relay, writes
+ * ONE line of JSON to --sync-fd and closes it:
  *   {"pid": 1234, "started_at": "2026-11-23T10:00:00.123456789Z"}
  *   {"error": "exec: \"nosuch\": executable file not found in $PATH",
  *    "exit_code": 127}                      (then cdmon exits, nothing left)

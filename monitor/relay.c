@@ -351,7 +351,6 @@ relay_run (const struct relay_opts *o)
       waitpid (o->pid, NULL, 0);
       return 1;
     }
-  relay_send_sync (&r);
   reap (&r);
   bool waiting = false;
   while (r.phase != PH_DONE)

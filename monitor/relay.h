@@ -11,7 +11,7 @@
  *   cdmon-relay --id ID --bundle DIR --log-path FILE --log-fd FD
  *     --log-max-size N --log-max-file N --pid PID --started-at TIME
  *     --ctl-fd FD [--out-fd FD] [--err-fd FD] [--pty-fd FD] [--in-fd FD]
- *     [--sync-fd FD] [--oom-file PATH] [--cdmon PATH] */
+ *     [--oom-file PATH] [--cdmon PATH] */
 #ifndef CD_MON_RELAY_H
 #define CD_MON_RELAY_H
 
@@ -31,7 +31,6 @@ struct relay_opts
   int out_fd, err_fd;    /* pipes from the container, or -1 */
   int pty_fd;            /* pty master (tty mode), or -1 */
   int in_fd;             /* write end of the container's stdin, or -1 */
-  int sync_fd;           /* gets the start line, or -1 */
   int attach_fd;         /* listening DIR/attach.sock, or -1 */
   const char *attach_clients[16]; /* "FD:FLAGS:KEYS" attached before the start */
   int n_attach_clients;

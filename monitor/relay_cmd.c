@@ -147,33 +147,6 @@ relay_request (void *ctx, struct mon_client *c, char *line, size_t len)
 }
 
 void
-relay_send_sync (struct relay *r)
-{
-  int fd = r->o->sync_fd;
-  if (fd < 0)
-    return;
-  char text[256];
-  struct mon_buf b;
-  mon_buf_init (&b, text, sizeof text);
-  mon_buf_str (&b, "{\"pid\":");
-  mon_buf_int (&b, r->o->pid);
-  mon_buf_str (&b, ",\"started_at\":");
-  mon_buf_jstr (&b, r->ex.started_at);
-  mon_buf_str (&b, "}\n");
-  size_t off = 0;
-  while (off < b.len)
-    {
-      ssize_t w = write (fd, b.p + off, b.len - off);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        break;
-      off += (size_t) w;
-    }
-  close (fd);
-}
-
-void
 relay_remember_ctl (struct relay *r)
 {
   char path[PATH_MAX];

@@ -81,8 +81,6 @@ void relay_close_clients (struct relay *r);
 void relay_request (void *ctx, struct mon_client *c, char *line, size_t len);
 /* Notes which ctl.sock file is ours. */
 void relay_remember_ctl (struct relay *r);
-/* The start line on --sync-fd: {"pid":1234,"started_at":"..."}. */
-void relay_send_sync (struct relay *r);
 /* Moves through the phases once their conditions or deadlines are met. */
 void relay_advance (struct relay *r);
 /* Last step: clients closed, log closed. */

@@ -48,7 +48,6 @@ set_num (struct relay_opts *o, const char *key, const char *val)
     { "--err-fd", offsetof (struct relay_opts, err_fd) },
     { "--pty-fd", offsetof (struct relay_opts, pty_fd) },
     { "--in-fd", offsetof (struct relay_opts, in_fd) },
-    { "--sync-fd", offsetof (struct relay_opts, sync_fd) },
     { "--attach-fd", offsetof (struct relay_opts, attach_fd) },
     { "--log-max-file", offsetof (struct relay_opts, log_max_file) },
   };
@@ -74,7 +73,7 @@ static int
 parse_args (int argc, char **argv, struct relay_opts *o)
 {
   *o = (struct relay_opts) { .ctl_fd = -1, .log_fd = -1, .out_fd = -1, .err_fd = -1,
-                             .pty_fd = -1, .in_fd = -1, .sync_fd = -1, .log_max_file = 1,
+                             .pty_fd = -1, .in_fd = -1, .log_max_file = 1,
                              .attach_fd = -1 };
   for (int i = 1; i < argc; i += 2)
     {
@@ -127,7 +126,7 @@ main (int argc, char **argv)
   signal (SIGINT, SIG_IGN);
   signal (SIGHUP, SIG_IGN);
   signal (SIGPIPE, SIG_IGN);
-  int fds[] = { o.ctl_fd, o.log_fd, o.out_fd, o.err_fd, o.pty_fd, o.in_fd, o.sync_fd, o.attach_fd };
+  int fds[] = { o.ctl_fd, o.log_fd, o.out_fd, o.err_fd, o.pty_fd, o.in_fd, o.attach_fd };
   for (int i = 0; i < o.n_attach_clients; i++)
     set_cloexec (atoi (o.attach_clients[i]));
   for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)

@@ -32,6 +32,16 @@ struct mon_setup
   char started_at[MON_TIME_MAX];
 };
 
+/* Writes the one line of the start protocol (monitor.h) and closes fd, so
+ * the daemon's read ends. */
+static void
+sync_send (int fd, const struct mon_buf *b)
+{
+  if (!b->overflow && write (fd, b->p, b->len) < 0)
+    log_error ("cdmon: write sync fd: %s", strerror (errno));
+  close (fd);
+}
+
 void
 mon_sync_error (int fd, const char *msg, int code)
 {
@@ -45,14 +55,11 @@ mon_sync_error (int fd, const char *msg, int code)
   mon_buf_str (&b, ",\"exit_code\":");
   mon_buf_int (&b, code);
   mon_buf_str (&b, "}\n");
-  if (!b.overflow && write (fd, b.p, b.len) < 0)
-    log_error ("cdmon: write sync fd: %s", strerror (errno));
-  close (fd);
+  sync_send (fd, &b);
 }
 
 /* The container runs: tells the daemon at once, before the relay's exec,
- * so the start answers while the relay is still loading. The fd is closed
- * here, so the daemon's read ends. */
+ * so the start answers while the relay is still loading. */
 static void
 sync_ok (int fd, pid_t pid, const char *started_at)
 {
@@ -66,9 +73,7 @@ sync_ok (int fd, pid_t pid, const char *started_at)
   mon_buf_str (&b, ",\"started_at\":");
   mon_buf_jstr (&b, started_at);
   mon_buf_str (&b, "}\n");
-  if (write (fd, b.p, b.len) < 0)
-    log_error ("cdmon: write sync fd: %s", strerror (errno));
-  close (fd);
+  sync_send (fd, &b);
 }
 
 /* cdmon-relay lives next to cdmon (bin/ in the tree, PREFIX/bin installed). */
